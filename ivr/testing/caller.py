@@ -1,0 +1,92 @@
+"""What the simulated caller does, in order: press keys, speak, hang up.
+
+Actions are taken one after the other, each at the next moment the call gives it a chance:
+keys while Asterisk is collecting digits (GET DATA, WAIT FOR DIGIT, STREAM FILE with escape
+digits, an AudioSocket session), speech during an AudioSocket session, a hangup during the
+next command that runs media. ``PressBetween`` is a key pressed while no AGI command runs:
+Asterisk drops it, and so does the simulator.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import wave
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Press:
+    digits: str
+    delay: float = 0.3  # seconds into the listening phase before the first key
+    gap: float = 0.15  # between keys
+
+
+@dataclass(frozen=True)
+class Say:
+    audio: bytes  # 8 kHz slin
+    delay: float = 0.3
+    label: str = ""
+
+
+@dataclass(frozen=True)
+class HangUp:
+    delay: float = 0.2  # seconds into the next media command
+    # "media": during the next command that plays or listens; "between": right after the
+    # current reply, while no command runs; "before-reply": when the next command arrives,
+    # before Asterisk answers it (the HANGUP line then sits between command and reply).
+    when: str = "media"
+
+
+@dataclass(frozen=True)
+class PressBetween:
+    digit: str
+
+
+Action = Press | Say | HangUp | PressBetween
+
+
+def read_wav(path: Path) -> bytes:
+    """Caller audio from a wav file: must be 8 kHz 16-bit mono (Asterisk's own sounds are)."""
+    with wave.open(str(path), "rb") as wav:
+        if (wav.getframerate(), wav.getsampwidth(), wav.getnchannels()) != (8000, 2, 1):
+            return _sox_to_slin(path.read_bytes(), "wav")
+        return wav.readframes(wav.getnframes())
+
+
+def speech(text: str, language: str = "en") -> bytes:
+    """Caller speech synthesized with espeak-ng, as 8 kHz slin."""
+    from ivr.tts.espeak import EspeakVoice
+
+    return EspeakVoice(language).synthesize(text)
+
+
+def _sox_to_slin(data: bytes, kind: str) -> bytes:
+    return subprocess.run(
+        [
+            "sox",
+            "-t",
+            kind,
+            "-",
+            "-t",
+            "raw",
+            "-r",
+            "8000",
+            "-e",
+            "signed",
+            "-b",
+            "16",
+            "-c",
+            "1",
+            "-L",
+            "-",
+        ],
+        input=data,
+        capture_output=True,
+        check=True,
+    ).stdout
+
+
+def parse_dtmf_option(text: str) -> list[Action]:
+    """``--dtmf 1,2,#`` → one Press per comma-separated group."""
+    return [Press(group) for group in text.split(",") if group]
