@@ -9,6 +9,7 @@ command and its reply).
 
 from __future__ import annotations
 
+import signal
 import socket
 import time
 import wave
@@ -135,7 +136,13 @@ class AgiPeer:
         return line.decode("utf-8", errors="replace")
 
     def hangup_line(self) -> None:
-        if self.channel.agi_sighup:  # AGISIGHUP=no suppresses the line
+        """FastAGI gets a HANGUP line; a classic AGI process gets SIGHUP (res_agi.c run_agi)."""
+        if not self.channel.agi_sighup:  # AGISIGHUP=no suppresses both
+            return
+        if self.channel.process is not None:
+            self.channel.log("reply", "SIGHUP to the AGI process")
+            self.channel.process.send_signal(signal.SIGHUP)
+        else:
             self.channel.log("reply", "HANGUP")
             self.send("HANGUP\n")
 

@@ -14,6 +14,7 @@ import itertools
 import random
 import re
 import socket
+import subprocess
 import threading
 import time
 from dataclasses import dataclass, field
@@ -56,6 +57,7 @@ class Channel:
     events: list[Event] = field(default_factory=list)
     played: list[bytes] = field(default_factory=list)
     started: float = field(default_factory=time.monotonic)
+    process: subprocess.Popen[bytes] | None = None  # classic AGI: the script's process
 
     def log(self, kind: str, text: str) -> None:
         self.events.append(Event(round(time.monotonic() - self.started, 3), kind, text))
@@ -101,7 +103,7 @@ class CallResult:
 class SimulatedCall:
     def __init__(
         self,
-        agi_address: tuple[str, int],
+        agi_address: tuple[str, int] | list[str],
         dialled: str,
         actions: list[Action] | None = None,
         callerid: str = "0901234567",
@@ -144,10 +146,21 @@ class SimulatedCall:
             channel.events, dict(channel.variables), channel.played, self.agi_status, channel.dead
         )
 
+    def _connect(self, script: str, args: list[str]) -> socket.socket:
+        """FastAGI: a TCP connection. Classic AGI: a process on a socket pair (stdin/stdout)."""
+        if isinstance(self.agi_address, tuple):
+            return socket.create_connection(self.agi_address, timeout=5)
+        ours, theirs = socket.socketpair()
+        process = subprocess.Popen(
+            [*self.agi_address, script, *args], stdin=theirs, stdout=theirs, start_new_session=True
+        )
+        theirs.close()
+        self.channel.process = process
+        return ours
+
     def _agi(self, script: str, args: list[str], deadline: float) -> None:
-        host, port = self.agi_address
         try:
-            sock = socket.create_connection((host, port), timeout=5)
+            sock = self._connect(script, args)
         except OSError as exc:
             self.channel.log("error", f"AGI connect failed: {exc}")
             self._set_status("FAILURE")
@@ -168,6 +181,9 @@ class SimulatedCall:
             self.channel.log("error", str(exc))
         finally:
             sock.close()
+            if self.channel.process is not None:
+                self.channel.process.wait(timeout=10)
+                self.channel.process = None
         self._set_status("HANGUP" if self.channel.dead else "SUCCESS")
 
     def _set_status(self, status: str) -> None:

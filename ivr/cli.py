@@ -1,0 +1,188 @@
+"""The ``ivr`` command: serve, call, agi, flows check, db upgrade."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+import threading
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from ivr.settings import Settings
+
+
+class _Steps(argparse.Action):
+    """Keep --dtmf / --say / --wav / --hangup in the order they were given."""
+
+    def __call__(self, parser: Any, namespace: Any, values: Any, option: Any = None) -> None:
+        steps = getattr(namespace, "steps", None) or []
+        steps.append((self.dest, values))
+        namespace.steps = steps
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="ivr", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="run the FastAGI and AudioSocket servers")
+    serve.add_argument("--agi-port", type=int)
+    serve.add_argument("--media-port", type=int)
+
+    call = sub.add_parser("call", help="place a simulated call and print its transcript")
+    call.add_argument("number", help="the dialled number (DID)")
+    call.add_argument("--from", dest="callerid", default="0901234567")
+    call.add_argument(
+        "--dtmf",
+        action=_Steps,
+        dest="dtmf",
+        help="keys, comma-separated groups: one group per menu (e.g. 1,2,123#)",
+    )
+    call.add_argument("--say", action=_Steps, dest="say", help="speech (espeak-ng) to speak")
+    call.add_argument("--say-language", default="en", choices=["vi", "zh", "en"])
+    call.add_argument("--wav", action=_Steps, dest="wav", help="an 8 kHz wav file to speak")
+    call.add_argument(
+        "--hangup",
+        action=_Steps,
+        dest="hangup",
+        type=float,
+        metavar="SECONDS",
+        help="hang up this many seconds into the next command",
+    )
+    call.add_argument(
+        "--queue-status",
+        action="append",
+        default=[],
+        help="outcome of each Queue(): ANSWERED (default), TIMEOUT, FULL, ...",
+    )
+    call.add_argument("--agi", help="host:port of a running `ivr serve` (default: settings)")
+    call.add_argument(
+        "--local",
+        action="store_true",
+        help="run an IVR inside this command instead of calling `ivr serve`",
+    )
+    call.add_argument("--flows", type=Path, help="with --local: a folder of (draft) flows")
+    call.add_argument("--detail", action="store_true", help="show every AGI command")
+    call.add_argument("--timeout", type=float, default=300.0)
+
+    agi = sub.add_parser("agi", help="run one script as classic AGI over stdin/stdout")
+    agi.add_argument("script")
+    agi.add_argument("args", nargs="*")
+
+    flows = sub.add_parser("flows", help="flow files")
+    flows.add_argument("action", choices=["check"])
+    flows.add_argument("directory", nargs="?", type=Path)
+
+    db = sub.add_parser("db", help="database")
+    db.add_argument("action", choices=["upgrade"])
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    settings = Settings.from_env()
+    logging.basicConfig(
+        level=settings.log_level,
+        stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    handler = {"serve": _serve, "call": _call, "agi": _agi, "flows": _flows, "db": _db}
+    return handler[args.command](args, settings)
+
+
+def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    from ivr.app import start
+
+    if args.agi_port is not None:
+        settings = replace(settings, agi_port=args.agi_port)
+    if args.media_port is not None:
+        settings = replace(settings, media_port=args.media_port)
+    running = start(settings)
+    print(
+        f"ivr: FastAGI on {running.agi.host}:{running.agi.port}, "
+        f"AudioSocket on {running.media.host}:{running.media.port}",
+        flush=True,
+    )
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    stop.wait()
+    running.stop()
+    return 0
+
+
+def _call(args: argparse.Namespace, settings: Settings) -> int:
+    from ivr.testing.caller import HangUp, Press, Say, read_wav, speech
+    from ivr.testing.simulator import SimulatedCall
+
+    actions: list[Any] = []
+    for kind, value in getattr(args, "steps", None) or []:
+        if kind == "dtmf":
+            actions += [Press(group) for group in value.split(",") if group]
+        elif kind == "say":
+            actions.append(Say(speech(value, args.say_language), label=f'"{value}"'))
+        elif kind == "wav":
+            actions.append(Say(read_wav(Path(value)), label=Path(value).name))
+        else:
+            actions.append(HangUp(delay=value))
+    running = None
+    if args.local:
+        from ivr.app import start
+
+        local = replace(
+            settings, agi_port=0, media_port=0, dialplans_dir=args.flows or settings.dialplans_dir
+        )
+        running = start(local)
+        address = ("127.0.0.1", running.agi.port)
+    else:
+        host, _, port = (args.agi or f"{settings.agi_host}:{settings.agi_port}").rpartition(":")
+        address = (host or "127.0.0.1", int(port))
+    try:
+        result = SimulatedCall(
+            address, args.number, actions, callerid=args.callerid, queue_outcomes=args.queue_status
+        ).run(timeout=args.timeout)
+    finally:
+        if running:
+            running.stop()
+    print(result.transcript(detail=args.detail))
+    print(f"route: {' > '.join(result.route) or '-'}")
+    print(f"AGISTATUS: {', '.join(result.agi_status)}")
+    return 0 if "FAILURE" not in result.agi_status else 1
+
+
+def _agi(args: argparse.Namespace, settings: Settings) -> int:
+    from ivr.agi_stdio import run_classic
+    from ivr.app import build_services
+
+    return run_classic(args.script, build_services(settings))
+
+
+def _flows(args: argparse.Namespace, settings: Settings) -> int:
+    from ivr.agi_scripts import script_names
+    from ivr.flow.loader import FlowError, load_flows
+
+    directory = args.directory or settings.dialplans_dir
+    try:
+        flows = load_flows(directory, script_names())
+    except FlowError as exc:
+        for problem in exc.problems:
+            print(problem)
+        print(f"{len(exc.problems)} problem(s) in {directory}")
+        return 1
+    for flow in flows:
+        print(f"{flow.id}: {len(flow.nodes)} nodes, numbers {', '.join(flow.numbers)}: ok")
+    return 0
+
+
+def _db(args: argparse.Namespace, settings: Settings) -> int:
+    from ivr.db import migrate
+
+    migrate(settings.db_url)
+    print(f"database at {settings.db_url.split('@')[-1]} is up to date")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

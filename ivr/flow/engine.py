@@ -1,0 +1,216 @@
+"""The flow engine: walks a caller through a flow of ``dialplans/*.yaml``, one node at a time.
+
+Every node ends by naming the next node (or none: the call ends). Prompts are spoken over an
+AudioSocket media turn, keys are collected in the same turn, and a transfer to a queue hands
+the call back to the dialplan (``IVR_QUEUE``), which re-enters here with the queue's outcome.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from ivr.flow.hours import is_open
+from ivr.flow.model import (
+    Flow,
+    HangupNode,
+    HoursNode,
+    LanguageNode,
+    MenuNode,
+    Node,
+    PromptNode,
+    QueueNode,
+    ScriptNode,
+)
+
+from ivr.call import Call
+from ivr.media import TurnResult, TurnSpec
+
+log = logging.getLogger(__name__)
+
+MAX_STEPS = 200  # a call that visits this many nodes is stuck in a loop of the flow
+
+BUILT_IN = {
+    "invalid": {
+        "vi": "Lựa chọn không hợp lệ.",
+        "zh": "您的选择无效。",
+        "en": "That is not a valid choice.",
+    },
+    "timeout": {
+        "vi": "Quý khách chưa chọn phím nào.",
+        "zh": "我们没有收到您的选择。",
+        "en": "We did not receive your choice.",
+    },
+    "apology": {
+        "vi": "Xin lỗi, hệ thống đang gặp sự cố. Vui lòng gọi lại sau.",
+        "zh": "抱歉，系统出现故障，请稍后再拨。",
+        "en": "Sorry, we have a technical problem. Please call again later.",
+    },
+}
+
+
+class FlowStuck(Exception):
+    pass
+
+
+class FlowRun:
+    """One call's walk through one flow."""
+
+    def __init__(self, call: Call, flow: Flow, services: Any) -> None:
+        self.call = call
+        self.flow = flow
+        self.services = services
+        self.language = flow.default_language
+        self.path: list[str] = []
+        self.outcome = "hangup"
+        self.queue: str | None = None
+        self._handlers: dict[type, Callable[[Any], str | None]] = {
+            PromptNode: self._prompt,
+            MenuNode: self._menu,
+            LanguageNode: self._language,
+            HoursNode: self._hours,
+            QueueNode: self._queue,
+            ScriptNode: self._script,
+            HangupNode: self._hangup,
+        }
+
+    # -- walking --------------------------------------------------------------------------
+    def walk(self, node_id: str | None) -> None:
+        steps = 0
+        while node_id is not None:
+            steps += 1
+            if steps > MAX_STEPS:
+                raise FlowStuck(f"flow {self.flow.id} visited {MAX_STEPS} nodes without ending")
+            node = self.flow.node(node_id)
+            self._enter(node)
+            node_id = self._handlers[type(node)](node)
+        if self.outcome == "hangup" and not self.call.hung_up:
+            self.call.hangup()
+
+    def resume_after_queue(self, node_id: str, status: str) -> None:
+        node = self.flow.node(node_id)
+        if not isinstance(node, QueueNode):
+            raise ValueError(f"IVR_NODE {node_id!r} of flow {self.flow.id} is not a queue node")
+        self.call.verbose(f"ivr: queue {node.queue} returned {status or 'no status'}", 3)
+        self.walk(node.route_for(status))
+
+    def _enter(self, node: Node) -> None:
+        self.path.append(node.id)
+        self.call.verbose(f"ivr: node {node.id} ({type(node).__name__})", 3)
+        self.services.note_visit(self.call.id, self.flow.id, node.id)
+
+    # -- speech out -----------------------------------------------------------------------
+    def audio(self, text: str, language: str | None = None) -> bytes:
+        return self.services.prompts.audio(text, language or self.language)
+
+    def say(self, texts: list[str], spec: TurnSpec | None = None) -> TurnResult:
+        """Speak texts (already in the caller's language) in one media turn."""
+        for text in texts:
+            self.call.verbose(f'ivr: say "{text}"', 3)
+        return self.call.turn(b"".join(self.audio(t) for t in texts), spec)
+
+    def text(self, texts: dict[str, str] | None, fallback: str) -> str:
+        if texts and self.language in texts:
+            return texts[self.language]
+        return BUILT_IN[fallback][self.language]
+
+    # -- node types -----------------------------------------------------------------------
+    def _prompt(self, node: PromptNode) -> str | None:
+        self.say([node.prompt[self.language]])
+        return node.next
+
+    def _ask(
+        self,
+        texts: list[str],
+        options: dict[str, str],
+        timeout: float,
+        retries: int,
+        invalid: dict[str, str] | None,
+        no_input: dict[str, str] | None,
+    ) -> str | None:
+        """Play the menu, up to 1 + retries times; the chosen key, or None when it failed."""
+        spec = TurnSpec(max_digits=1, timeout=timeout)
+        preface: list[str] = []
+        for _attempt in range(retries + 1):
+            result = self.say(preface + texts, spec)
+            if result.status == "digits" and result.digits in options:
+                return result.digits
+            if result.status == "digits":
+                preface = [self.text(invalid, "invalid")]
+            else:
+                preface = [self.text(no_input, "timeout")]
+        return None
+
+    def _menu(self, node: MenuNode) -> str | None:
+        key = self._ask(
+            [node.prompt[self.language]],
+            node.options,
+            node.timeout,
+            node.retries,
+            node.invalid_prompt,
+            node.timeout_prompt,
+        )
+        if key is None:
+            self.call.verbose(f"ivr: menu {node.id} failed after {node.retries + 1} tries", 3)
+            return node.on_failure
+        self.call.verbose(f"ivr: menu {node.id} key {key}", 3)
+        return node.options[key]
+
+    def _language(self, node: LanguageNode) -> str | None:
+        """Each language's line in its own voice; the chosen key sets the call's language."""
+        spec = TurnSpec(max_digits=1, timeout=node.timeout)
+        lines = [(lang, node.prompt[lang]) for lang in self.flow.languages]
+        audio = b"".join(self.audio(text, lang) for lang, text in lines)
+        chosen = None
+        for _attempt in range(node.retries + 1):
+            for _lang, text in lines:
+                self.call.verbose(f'ivr: say "{text}"', 3)
+            result = self.call.turn(audio, spec)
+            if result.status == "digits" and result.digits in node.options:
+                chosen = node.options[result.digits]
+                break
+        self.set_language(chosen or self.flow.default_language)
+        return node.next
+
+    def set_language(self, language: str) -> None:
+        self.language = language
+        self.call.set_language(language)
+        self.call.verbose(f"ivr: language {language}", 3)
+        self.services.note_language(self.call.id, language)
+
+    def _hours(self, node: HoursNode) -> str | None:
+        now = self.services.clock()
+        open_now = is_open(node.hours, now)
+        self.call.verbose(f"ivr: hours {node.id}: {'open' if open_now else 'closed'}", 3)
+        return node.if_open if open_now else node.if_closed
+
+    def _queue(self, node: QueueNode) -> str | None:
+        """Hand the call to the dialplan's Queue(); it comes back with QUEUESTATUS."""
+        call = self.call
+        call.set_variable("IVR_FLOW", self.flow.id)
+        call.set_variable("IVR_NODE", node.id)
+        call.set_variable("IVR_QUEUE_TIMEOUT", str(node.timeout))
+        call.set_variable("IVR_QUEUE", node.queue)
+        self.outcome = "queue"
+        self.queue = node.queue
+        return None
+
+    def _script(self, node: ScriptNode) -> str | None:
+        script = self.services.scripts[node.script]
+        script.run(self.call)
+        return node.next
+
+    def _hangup(self, node: HangupNode) -> str | None:
+        if node.prompt:
+            self.say([node.prompt[self.language]])
+        return None
+
+    def apologise(self) -> None:
+        """The spoken fallback: a caller never hears silence because of an error."""
+        self.say([BUILT_IN["apology"][self.language]])
+
+
+def now_utc() -> datetime:
+    return datetime.now(UTC)
