@@ -1,0 +1,57 @@
+"""Test helpers: a running FastAGI + media server with test scripts, and leak counting."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from ivr.agi_scripts import Script
+from ivr.agi_server import FastAgiServer
+from ivr.media_server import MediaServer
+
+
+@contextmanager
+def agi_server(
+    scripts: dict[str, Callable[[Any], None]], services: Any = None
+) -> Iterator[FastAgiServer]:
+    media = MediaServer(port=0).start()
+    server = FastAgiServer(
+        {n: Script(n, f) for n, f in scripts.items()}, services, media, port=0
+    ).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+        media.stop()
+
+
+def open_fds() -> int:
+    return len(os.listdir("/proc/self/fd"))
+
+
+@contextmanager
+def no_leaks(settle: float = 3.0) -> Iterator[None]:
+    """Threads and file descriptors after the block return to what they were before it."""
+    threads, fds = threading.active_count(), open_fds()
+    yield
+    deadline = time.monotonic() + settle
+    while time.monotonic() < deadline:
+        if threading.active_count() <= threads and open_fds() <= fds:
+            return
+        time.sleep(0.05)
+    raise AssertionError(
+        f"leak: threads {threads} -> {threading.active_count()}, fds {fds} -> {open_fds()}"
+    )
+
+
+def wait_until(check: Callable[[], bool], timeout: float = 5.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(0.02)
+    return check()
