@@ -14,17 +14,21 @@ import signal
 import sys
 from dataclasses import replace
 from types import FrameType
+from typing import Any
 
+from ivr.agi_scripts import Script
 from ivr.agi_wire import LineChannel, WireError, read_header
 from ivr.call import Call
 from ivr.dispatch import run_script
 from ivr.media_server import MediaServer
-from ivr.services import Services
+from ivr.settings import Settings
 
 log = logging.getLogger(__name__)
 
 
-def run_classic(script: str, services: Services) -> int:
+def run_classic(
+    script: str, scripts: dict[str, Script], settings: Settings, services: Any = None
+) -> int:
     channel = LineChannel(sys.stdin.fileno(), sys.stdout.buffer)
     try:
         env = read_header(channel)
@@ -33,7 +37,7 @@ def run_classic(script: str, services: Services) -> int:
         return 1
     if env.args[:1] == (script,):  # AGI(ivr-agi,entry,...) repeats the name as agi_arg_1
         env = replace(env, args=env.args[1:])
-    media = MediaServer(services.settings.media_host, 0).start()
+    media = MediaServer(settings.media_host, 0).start()
     call = Call(channel, env, media)
     call.services = services
 
@@ -42,7 +46,7 @@ def run_classic(script: str, services: Services) -> int:
 
     signal.signal(signal.SIGHUP, on_sighup)
     try:
-        ending = run_script(call, services.scripts, script)
+        ending = run_script(call, scripts, script)
     finally:
         media.stop()
     return 0 if ending in {"done", "caller-hangup"} else 1

@@ -156,7 +156,8 @@ def _agi(args: argparse.Namespace, settings: Settings) -> int:
     from ivr.agi_stdio import run_classic
     from ivr.app import build_services
 
-    return run_classic(args.script, build_services(settings))
+    services = build_services(settings)
+    return run_classic(args.script, services.scripts, settings, services)
 
 
 def _flows(args: argparse.Namespace, settings: Settings) -> int:
