@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ivr.testing.caller import HangUp, Press, PressBetween
+from ivr.testing.caller import HangUp, PressBetween
 
 if TYPE_CHECKING:
     from ivr.testing.simulator import Channel
@@ -216,11 +216,4 @@ def find_sound(name: str, language: str, dirs: list[Path]) -> Path | None:
             candidate = stem.with_name(stem.name + suffix)
             if candidate.is_file():
                 return candidate
-    return None
-
-
-def take_keys(channel: Channel) -> Press | None:
-    if channel.actions and isinstance(channel.actions[0], Press):
-        action = channel.actions.pop(0)
-        return action
     return None

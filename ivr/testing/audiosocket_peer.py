@@ -65,12 +65,15 @@ class AudioSocketPeer:
 
     def _schedule(self, start: float) -> tuple[list[tuple[float, str]], bytes, float | None, str]:
         """Take the one input (keys or speech) this session plays out, if one is next."""
-        if self.actions and isinstance(self.actions[0], Press):
-            action = self.actions.pop(0)
+        first = self.actions[0] if self.actions else None
+        if isinstance(first, Press):
+            action = first
+            self.actions.pop(0)
             keys = [(start + action.delay + i * action.gap, d) for i, d in enumerate(action.digits)]
             return keys, b"", None, ""
-        if self.actions and isinstance(self.actions[0], Say):
-            said = self.actions.pop(0)
+        if isinstance(first, Say):
+            said = first
+            self.actions.pop(0)
             return [], said.audio, start + said.delay, said.label or "(speech)"
         return [], b"", None, ""
 
@@ -92,14 +95,14 @@ class AudioSocketPeer:
                 return outcome  # close without a hangup frame
             if now >= next_packet:
                 next_packet += self.packet_seconds
-                frame = b""
+                packet = b""
                 if speech_at is not None and now >= speech_at and offset < len(audio):
-                    frame = audio[offset : offset + self.packet_bytes]
-                    offset += len(frame)
+                    packet = audio[offset : offset + self.packet_bytes]
+                    offset += len(packet)
                 elif self.continuous_media:
-                    frame = bytes(self.packet_bytes)
-                if frame:
-                    sock.sendall(wire.encode_audio(frame))
+                    packet = bytes(self.packet_bytes)
+                if packet:
+                    sock.sendall(wire.encode_audio(packet))
                     last_activity = now
             while keys and now >= keys[0][0]:
                 digit = keys.pop(0)[1]
@@ -133,8 +136,8 @@ class AudioSocketPeer:
                     return outcome
 
     def _take_hangup(self, start: float) -> float | None:
-        if self.actions and isinstance(self.actions[0], HangUp):
-            action = self.actions[0]
+        action = self.actions[0] if self.actions else None
+        if isinstance(action, HangUp):
             if action.when == "media":
                 self.actions.pop(0)
                 return start + action.delay

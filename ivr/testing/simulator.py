@@ -152,7 +152,10 @@ class SimulatedCall:
             return socket.create_connection(self.agi_address, timeout=5)
         ours, theirs = socket.socketpair()
         process = subprocess.Popen(
-            [*self.agi_address, script, *args], stdin=theirs, stdout=theirs, start_new_session=True
+            [*self.agi_address, script, *args],
+            stdin=theirs.fileno(),
+            stdout=theirs.fileno(),
+            start_new_session=True,
         )
         theirs.close()
         self.channel.process = process
@@ -250,8 +253,9 @@ class _Handlers:
     def _media(self, seconds: float, escape: str) -> tuple[str | None, float, bool]:
         """Run ``seconds`` of media; the caller may press an escape key or hang up."""
         channel = self.channel
-        if channel.next_action_is(HangUp, "media"):
-            action = channel.actions.pop(0)
+        action = channel.actions[0] if channel.actions else None
+        if isinstance(action, HangUp) and action.when == "media":
+            channel.actions.pop(0)
             at = min(action.delay, seconds) if seconds > 0 else action.delay
             time.sleep(at)
             channel.caller_hangs_up(f"hung up {at:.2f} s into the command")
