@@ -240,10 +240,12 @@ class Call:
         if self.media is None:
             raise MediaUnavailable("EXEC", None, "no media server for this call")
         spec = spec or TurnSpec()
+        self._drain_hangup_lines()
+        if self.hung_up:  # EXEC would be allowed on a dead channel, but only to fail
+            raise CallerHungUp("caller hung up before a media turn")
         session_id = uuid.uuid4()
         waiter = self.media.expect(session_id)
         try:
-            self._drain_hangup_lines()
             self._channel.write(
                 command_line("EXEC", "AudioSocket", f"{session_id},{self.media.address}")
             )
