@@ -114,7 +114,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _call(args: argparse.Namespace, settings: Settings) -> int:
-    from ivr.testing.caller import HangUp, Press, Say, read_wav, speech
+    from ivr.testing.caller import HangUp, Listen, Press, Say, read_wav, speech
     from ivr.testing.simulator import SimulatedCall
 
     actions: list[Any] = []
@@ -125,6 +125,8 @@ def _call(args: argparse.Namespace, settings: Settings) -> int:
             actions.append(Say(speech(value, args.say_language), label=f'"{value}"'))
         elif kind == "wav":
             actions.append(Say(read_wav(Path(value)), label=Path(value).name))
+        elif kind == "listen":
+            actions.append(Listen())
         else:
             actions.append(HangUp(delay=value))
     running = None

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from ivr.call import Call
 from ivr.flow.hours import is_open
 from ivr.flow.model import (
     Flow,
@@ -24,8 +25,6 @@ from ivr.flow.model import (
     QueueNode,
     ScriptNode,
 )
-
-from ivr.call import Call
 from ivr.media import TurnResult, TurnSpec
 
 log = logging.getLogger(__name__)

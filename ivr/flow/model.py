@@ -18,6 +18,7 @@ SUPPORTED_LANGUAGES = ("vi", "zh", "en")
 # The values Asterisk's Queue() leaves in ${QUEUESTATUS} when the caller comes back unanswered.
 QUEUE_STATUSES = frozenset(
     {"TIMEOUT", "FULL", "JOINEMPTY", "LEAVEEMPTY", "JOINUNAVAIL", "LEAVEUNAVAIL", "CONTINUE"}
+    | {"UNKNOWN", "WITHDRAW"}
 )
 
 DTMF_KEYS = frozenset("0123456789*#")

@@ -19,7 +19,7 @@ import uuid
 from dataclasses import dataclass, field
 
 from ivr import audiosocket as wire
-from ivr.testing.caller import Action, HangUp, Press, Say
+from ivr.testing.caller import Action, HangUp, Listen, Press, Say
 
 INACTIVITY_TIMEOUT = 2.0
 
@@ -66,6 +66,9 @@ class AudioSocketPeer:
     def _schedule(self, start: float) -> tuple[list[tuple[float, str]], bytes, float | None, str]:
         """Take the one input (keys or speech) this session plays out, if one is next."""
         first = self.actions[0] if self.actions else None
+        if isinstance(first, Listen):
+            self.actions.pop(0)
+            return [], b"", None, ""
         if isinstance(first, Press):
             action = first
             self.actions.pop(0)

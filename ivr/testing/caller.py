@@ -43,7 +43,12 @@ class PressBetween:
     digit: str
 
 
-Action = Press | Say | HangUp | PressBetween
+@dataclass(frozen=True)
+class Listen:
+    """Hear the next media command or AudioSocket session out, pressing nothing."""
+
+
+Action = Press | Say | HangUp | PressBetween | Listen
 
 
 def read_wav(path: Path) -> bytes:

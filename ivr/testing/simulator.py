@@ -23,7 +23,7 @@ from pathlib import Path
 from ivr.testing import agi_peer
 from ivr.testing.agi_peer import AgiPeer, find_sound, sound_seconds
 from ivr.testing.audiosocket_peer import AudioSocketPeer
-from ivr.testing.caller import Action, HangUp, Press
+from ivr.testing.caller import Action, HangUp, Listen, Press
 
 DEFAULT_SOUNDS = [Path("/usr/share/asterisk/sounds")]
 ALL_KEYS = "0123456789*#"
@@ -261,7 +261,9 @@ class _Handlers:
             channel.caller_hangs_up(f"hung up {at:.2f} s into the command")
             channel.pending_hangup_line = True
             return None, at, True
-        if escape and channel.next_action_is(Press):
+        if isinstance(action, Listen) and seconds > 0:
+            channel.actions.pop(0)
+        elif escape and channel.next_action_is(Press):
             press = channel.actions[0]
             assert isinstance(press, Press)
             if press.delay < seconds and press.digits[0] in escape:

@@ -1,0 +1,31 @@
+"""Masking of personal numbers (phone, account, ID numbers, PINs) before they reach a log.
+
+The database keeps numbers in full; logs only ever see them through these two functions.
+"""
+
+from __future__ import annotations
+
+import re
+
+VISIBLE = 4
+# ``\d`` also matches full-width and other Unicode digits, which speech and SMS text can hold.
+_LONG_DIGITS = re.compile(rf"\d{{{VISIBLE + 1},}}")
+
+
+def mask_number(value: str | None) -> str:
+    """Keep only the last 4 characters visible: ``0901234567`` → ``******4567``.
+
+    A value of 4 characters or fewer (a PIN, an extension) is fully hidden as ``****``, which
+    also hides its length; a missing value is ``-`` so a log line never has an empty field.
+    """
+    value = (value or "").strip()
+    if not value:
+        return "-"
+    if len(value) <= VISIBLE:
+        return "*" * VISIBLE
+    return "*" * (len(value) - VISIBLE) + value[-VISIBLE:]
+
+
+def mask_digits_in(text: str) -> str:
+    """Mask every run of 5 or more digits inside free text (recognized speech, SMS bodies)."""
+    return _LONG_DIGITS.sub(lambda match: mask_number(match.group(0)), text)

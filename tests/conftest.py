@@ -1,0 +1,57 @@
+"""Shared fixtures: a real IVR (FastAGI + AudioSocket) on loopback, with a chosen clock."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from ivr.app import RunningIvr, build_services, start
+from ivr.settings import PROJECT_ROOT, Settings
+
+pytest_plugins = ["tests.conftest_redis"]
+
+# Monday 2026-11-23 09:00 and Sunday 2026-11-22 10:00 in Asia/Ho_Chi_Minh (UTC+7).
+OPEN = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
+CLOSED = datetime(2026, 11, 22, 3, 0, tzinfo=UTC)
+SAMPLE_FLOWS = PROJECT_ROOT / "dialplans"
+
+
+@pytest.fixture(scope="session")
+def prompts_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One prompt cache for the whole run: each prompt is synthesized once."""
+    return tmp_path_factory.mktemp("audio_prompts")
+
+
+@pytest.fixture
+def make_ivr(tmp_path: Path, prompts_dir: Path) -> Iterator[Callable[..., RunningIvr]]:
+    started: list[RunningIvr] = []
+
+    def _make(
+        clock: datetime = OPEN,
+        dialplans: Path = SAMPLE_FLOWS,
+        redis_url: str = "",
+        **overrides: object,
+    ) -> RunningIvr:
+        settings = replace(
+            Settings(),
+            agi_port=0,
+            media_port=0,
+            data_dir=tmp_path / f"var{len(started)}",
+            dialplans_dir=dialplans,
+            prompts_dir=prompts_dir,
+            redis_url=redis_url,
+            **overrides,
+        )
+        services = build_services(settings)
+        services.clock = lambda: clock
+        running = start(settings, services)
+        started.append(running)
+        return running
+
+    yield _make
+    for running in started:
+        running.stop()

@@ -1,0 +1,100 @@
+"""The product's commands: `ivr call`, `ivr flows check`, `ivr agi` (classic AGI)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from ivr.testing.caller import HangUp, Press
+from ivr.testing.simulator import SimulatedCall
+from tests.conftest import SAMPLE_FLOWS
+from tests.test_sample_flow import KEY_OF, LANGUAGE, MAIN, NUMBER, POLICY
+
+
+def ivr_command(
+    *args: str, env: dict[str, str] | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "ivr.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, **(env or {})},
+    )
+
+
+def test_ivr_call_local_prints_the_transcript(tmp_path: Path, prompts_dir: Path) -> None:
+    env = {"IVR_DATA_DIR": str(tmp_path), "IVR_PROMPTS_DIR": str(prompts_dir)}
+    done = ivr_command(
+        "call", NUMBER, "--local", "--dtmf", f"{KEY_OF['en']},1,9", "--hangup", "0.5", env=env
+    )
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert f"route: {LANGUAGE.id} > {MAIN.id} > {POLICY.id} > {MAIN.id}" in out
+    assert f'ivr: say "{MAIN.prompt["en"]}"' in out
+    assert "caller   pressed 1" not in out or "AudioSocket" in out
+    assert "AudioSocket: heard" in out and "caller pressed 9" in out
+    assert "AGISTATUS: HANGUP" in out
+
+
+def test_flows_check_reports_line_numbers(tmp_path: Path) -> None:
+    shutil.copy(SAMPLE_FLOWS / "health_hotline.yaml", tmp_path / "a.yaml")
+    good = ivr_command("flows", "check", str(tmp_path))
+    assert good.returncode == 0 and "ok" in good.stdout
+    text = (tmp_path / "a.yaml").read_text(encoding="utf-8").splitlines()
+    line = next(i for i, t in enumerate(text) if t.strip().startswith("next:"))
+    text[line] = text[line].replace("next:", "nxt:")
+    (tmp_path / "a.yaml").write_text("\n".join(text) + "\n", encoding="utf-8")
+    bad = ivr_command("flows", "check", str(tmp_path))
+    assert bad.returncode == 1
+    assert f"a.yaml:{line + 1}:" in bad.stdout and "nxt" in bad.stdout
+
+
+def test_edited_flow_takes_effect_on_the_next_call(make_ivr: Any, tmp_path: Path) -> None:
+    flows = tmp_path / "flows"
+    flows.mkdir()
+    shutil.copy(SAMPLE_FLOWS / "health_hotline.yaml", flows / "health_hotline.yaml")
+    ivr = make_ivr(dialplans=flows)
+    before = SimulatedCall(
+        ("127.0.0.1", ivr.agi.port), NUMBER, [Press(KEY_OF["en"]), HangUp(delay=0.3)]
+    ).run()
+    assert MAIN.prompt["en"] in " ".join(before.kinds("ivr"))
+    path = flows / "health_hotline.yaml"
+    path.write_text(
+        path.read_text(encoding="utf-8").replace(MAIN.prompt["en"], "Edited main menu."), "utf-8"
+    )
+    after = SimulatedCall(
+        ("127.0.0.1", ivr.agi.port), NUMBER, [Press(KEY_OF["en"]), HangUp(delay=0.3)]
+    ).run()
+    assert 'ivr: say "Edited main menu."' in after.kinds("ivr")
+    # a broken edit is refused: calls keep the last valid flows
+    path.write_text("flow: [broken\n", encoding="utf-8")
+    kept = SimulatedCall(
+        ("127.0.0.1", ivr.agi.port), NUMBER, [Press(KEY_OF["en"]), HangUp(delay=0.3)]
+    ).run()
+    assert 'ivr: say "Edited main menu."' in kept.kinds("ivr")
+
+
+def test_classic_agi_runs_the_same_flow(tmp_path: Path, prompts_dir: Path) -> None:
+    env = {
+        "IVR_DATA_DIR": str(tmp_path),
+        "IVR_PROMPTS_DIR": str(prompts_dir),
+        "IVR_LOG_LEVEL": "WARNING",
+    }
+    os.environ.update(env)  # the AGI process inherits the simulator's environment
+    try:
+        classic = [sys.executable, "-m", "ivr.cli", "agi"]
+        call = SimulatedCall(
+            classic, NUMBER, [Press(KEY_OF["vi"]), Press("1"), Press("9"), HangUp(delay=0.4)]
+        )
+        result = call.run(timeout=60)
+    finally:
+        for key in env:
+            os.environ.pop(key)
+    assert result.route == [LANGUAGE.id, MAIN.id, POLICY.id, MAIN.id]
+    assert "SIGHUP to the AGI process" in result.kinds("reply")
+    assert result.agi_status == ["HANGUP"]

@@ -1,0 +1,169 @@
+"""The sample health-insurance flow, walked by DTMF through the real sockets in each language."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from ivr.flow.loader import load_flow
+from ivr.flow.model import HangupNode, HoursNode, LanguageNode, MenuNode, PromptNode, QueueNode
+from ivr.testing.caller import HangUp, Listen, Press
+from ivr.testing.simulator import CallResult, SimulatedCall
+from tests.conftest import CLOSED, OPEN, SAMPLE_FLOWS
+
+FLOW = load_flow(SAMPLE_FLOWS / "health_hotline.yaml")
+NUMBER = FLOW.numbers[0]
+LANGUAGE = FLOW.node(FLOW.start)
+assert isinstance(LANGUAGE, LanguageNode)
+MAIN = FLOW.node(LANGUAGE.next)
+assert isinstance(MAIN, MenuNode)
+POLICY = FLOW.node(MAIN.options["1"])
+assert isinstance(POLICY, MenuNode)
+HOURS = FLOW.node(MAIN.options["3"])
+assert isinstance(HOURS, HoursNode)
+QUEUE = FLOW.node(HOURS.if_open)
+assert isinstance(QUEUE, QueueNode)
+KEY_OF = {lang: key for key, lang in LANGUAGE.options.items()}
+INFO_KEYS = sorted(
+    k for k, target in POLICY.options.items() if isinstance(FLOW.node(target), PromptNode)
+)
+
+
+def dial(ivr: Any, actions: list[Any], **options: Any) -> CallResult:
+    return SimulatedCall(("127.0.0.1", ivr.agi.port), NUMBER, actions, **options).run(timeout=120)
+
+
+def said(result: CallResult) -> list[str]:
+    return [t[len('ivr: say "') : -1] for t in result.kinds("ivr") if t.startswith("ivr: say")]
+
+
+def in_parallel(*calls: Any) -> list[CallResult]:
+    with ThreadPoolExecutor(max_workers=len(calls)) as pool:
+        return list(pool.map(lambda f: f(), calls))
+
+
+def test_sample_flow_shape() -> None:
+    assert set(FLOW.languages) == {"vi", "zh", "en"}
+    assert "2" not in MAIN.options  # balance lookup lands with the self-service issue
+    assert len(INFO_KEYS) >= 3 and POLICY.options.get("9") == MAIN.id
+
+
+def test_every_branch_in_every_language_by_dtmf(make_ivr: Any) -> None:
+    ivr = make_ivr(clock=OPEN)
+
+    def walk(lang: str) -> Any:
+        def run() -> CallResult:
+            keys = [Press(KEY_OF[lang]), Press("1")]
+            for key in INFO_KEYS:  # each info prompt plays fully, then the policy menu again
+                keys += [Press(key), Listen()]
+            keys += [Press("9"), Press("3")]
+            return dial(ivr, keys)
+
+        return run
+
+    results = dict(
+        zip(
+            ["vi", "zh", "en"],
+            in_parallel(*(walk(lang) for lang in ["vi", "zh", "en"])),
+            strict=True,
+        )
+    )
+    for lang, result in results.items():
+        info_nodes = [POLICY.options[k] for k in INFO_KEYS]
+        expected = [LANGUAGE.id, MAIN.id, POLICY.id]
+        for node in info_nodes:
+            expected += [node, POLICY.id]
+        expected += [MAIN.id, HOURS.id, QUEUE.id]
+        assert result.route == expected, (lang, result.transcript())
+        assert any(f"Queue({QUEUE.queue}," in t for t in result.kinds("dialplan"))
+        spoken = said(result)
+        assert MAIN.prompt[lang] in spoken
+        for node in info_nodes:
+            info = FLOW.node(node)
+            assert isinstance(info, PromptNode) and info.prompt[lang] in spoken
+        other = [x for x in FLOW.languages if x != lang]
+        assert not any(MAIN.prompt[x] in spoken for x in other)
+        assert result.played_seconds > 3
+
+
+def test_closed_and_overflow_routes(make_ivr: Any) -> None:
+    open_ivr, closed_ivr = make_ivr(clock=OPEN), make_ivr(clock=CLOSED)
+    calls = []
+    for lang in ["vi", "zh", "en"]:
+        keys = [Press(KEY_OF[lang]), Press("3")]
+        calls.append(lambda k=keys: dial(closed_ivr, k))
+        calls.append(lambda k=keys: dial(open_ivr, k, queue_outcomes=["TIMEOUT"]))
+        calls.append(lambda k=keys: dial(open_ivr, k, queue_outcomes=["JOINEMPTY"]))
+    results = in_parallel(*calls)
+    for i, lang in enumerate(["vi", "zh", "en"]):
+        closed, timeout, joinempty = results[3 * i : 3 * i + 3]
+        closed_node = FLOW.node(HOURS.if_closed)
+        assert closed.route == [LANGUAGE.id, MAIN.id, HOURS.id, closed_node.id]
+        assert isinstance(closed_node, HangupNode) and closed_node.prompt
+        assert closed_node.prompt[lang] in said(closed)
+        for result, status in [(timeout, "TIMEOUT"), (joinempty, "JOINEMPTY")]:
+            after = FLOW.node(QUEUE.route_for(status))
+            assert result.route[:4] == [LANGUAGE.id, MAIN.id, HOURS.id, QUEUE.id]
+            assert result.route[4] == after.id, result.transcript()
+            assert result.agi_status == ["SUCCESS", "HANGUP"]  # re-entered after Queue()
+            assert f"queue {QUEUE.queue} returned {status}" in " ".join(result.kinds("ivr"))
+
+
+def test_invalid_keys_and_silence_use_retries_then_failure_route(make_ivr: Any) -> None:
+    ivr = make_ivr()
+    wrong = [k for k in "0123456789*#" if k not in MAIN.options][0]
+    tries = MAIN.retries + 1
+    actions: list[Any] = [Press(KEY_OF["en"])] + [Press(wrong)] * tries
+    result = dial(ivr, actions)
+    assert result.route[:2] == [LANGUAGE.id, MAIN.id]
+    assert result.route[2] == MAIN.on_failure
+    spoken = said(result)
+    assert spoken.count(MAIN.prompt["en"]) == tries
+    assert MAIN.invalid_prompt is None or MAIN.invalid_prompt["en"] in spoken
+
+
+SMALL_FLOW = """
+flow: tiny
+numbers: ["555"]
+languages: [vi, en]
+default_language: vi
+timezone: Asia/Ho_Chi_Minh
+start: pick
+nodes:
+  pick:
+    type: language
+    prompt: {vi: "Nhấn một.", en: "Press two."}
+    options: {"1": vi, "2": en}
+    timeout: 1
+    retries: 1
+    next: bye
+  bye:
+    type: hangup
+    prompt: {vi: "Tạm biệt.", en: "Goodbye."}
+"""
+
+
+def test_no_language_choice_falls_back_to_the_default(make_ivr: Any, tmp_path: Any) -> None:
+    (tmp_path / "tiny.yaml").write_text(SMALL_FLOW, encoding="utf-8")
+    ivr = make_ivr(dialplans=tmp_path)
+    result = SimulatedCall(("127.0.0.1", ivr.agi.port), "555", []).run(timeout=60)
+    assert result.route == ["pick", "bye"]
+    spoken = said(result)
+    assert spoken.count("Press two.") == 2  # asked twice (1 + 1 retry)
+    assert spoken[-1] == "Tạm biệt."  # then the default language, vi
+    assert "ivr: language vi" in result.kinds("ivr")
+
+
+def test_caller_hangup_mid_flow_is_recorded(make_ivr: Any) -> None:
+    ivr = make_ivr()
+    call = SimulatedCall(
+        ("127.0.0.1", ivr.agi.port), NUMBER, [Press(KEY_OF["zh"]), HangUp(delay=0.5)]
+    )
+    result = call.run(timeout=60)
+    assert result.agi_status == ["HANGUP"]
+    record = ivr.services.records.get(call.uniqueid)
+    assert record is not None
+    assert record["outcome"] == "caller-hangup"
+    assert record["language"] == "zh"
+    assert record["path"] == [LANGUAGE.id, MAIN.id]
+    assert record["caller"] == "0901234567"
