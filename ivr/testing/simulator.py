@@ -194,12 +194,17 @@ class SimulatedCall:
         self.agi_status.append(status)
 
     def _header(self, script: str, args: list[str]) -> list[tuple[str, str]]:
-        host, port = self.agi_address
-        request = f"agi://{host}:{port}/{script}"
-        lines = [
-            ("agi_network", "yes"),
-            ("agi_network_script", script),
-            ("agi_request", request),
+        if isinstance(self.agi_address, tuple):
+            host, port = self.agi_address
+            lines = [
+                ("agi_network", "yes"),
+                ("agi_network_script", script),
+                ("agi_request", f"agi://{host}:{port}/{script}"),
+            ]
+        else:  # classic: AGI(ivr-agi,<script>,...) names the script as the first argument
+            lines = [("agi_request", "ivr-agi")]
+            args = [script, *args]
+        lines += [
             ("agi_channel", self.channel_name),
             ("agi_language", self.channel.language),
             ("agi_type", "PJSIP"),
