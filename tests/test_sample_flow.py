@@ -10,6 +10,7 @@ from ivr.flow.model import HangupNode, HoursNode, LanguageNode, MenuNode, Prompt
 from ivr.testing.caller import HangUp, Listen, Press
 from ivr.testing.simulator import CallResult, SimulatedCall
 from tests.conftest import CLOSED, OPEN, SAMPLE_FLOWS
+from tests.wire_helpers import wait_until
 
 FLOW = load_flow(SAMPLE_FLOWS / "health_hotline.yaml")
 NUMBER = FLOW.numbers[0]
@@ -167,3 +168,29 @@ def test_caller_hangup_mid_flow_is_recorded(make_ivr: Any) -> None:
     assert record["language"] == "zh"
     assert record["path"] == [LANGUAGE.id, MAIN.id]
     assert record["caller"] == "0901234567"
+
+
+def test_two_hundred_concurrent_calls_through_the_flow(make_ivr: Any) -> None:
+    ivr = make_ivr(clock=OPEN)
+    lang_for = ["vi", "zh", "en"]
+
+    def one(i: int) -> tuple[str, CallResult]:
+        lang = lang_for[i % 3]
+        # half go to the agent queue, half hear the policy menu and leave it
+        keys = (
+            [Press(KEY_OF[lang]), Press("3")]
+            if i % 2
+            else [Press(KEY_OF[lang]), Press("1"), HangUp(delay=0.5)]
+        )
+        return lang, dial(ivr, keys)
+
+    with ThreadPoolExecutor(max_workers=200) as pool:
+        results = list(pool.map(one, range(200)))
+    for i, (lang, result) in enumerate(results):
+        if i % 2:
+            assert result.route == [LANGUAGE.id, MAIN.id, HOURS.id, QUEUE.id], result.transcript()
+        else:
+            assert result.route == [LANGUAGE.id, MAIN.id, POLICY.id], result.transcript()
+        assert MAIN.prompt[lang] in said(result)
+        assert not result.kinds("error"), result.transcript()
+    assert wait_until(lambda: ivr.agi.active_calls == 0)
