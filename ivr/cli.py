@@ -44,6 +44,13 @@ def _parser() -> argparse.ArgumentParser:
     call.add_argument("--say-language", default="en", choices=["vi", "zh", "en"])
     call.add_argument("--wav", action=_Steps, dest="wav", help="an 8 kHz wav file to speak")
     call.add_argument(
+        "--listen",
+        action=_Steps,
+        dest="listen",
+        nargs=0,
+        help="hear the next prompt out without pressing anything",
+    )
+    call.add_argument(
         "--hangup",
         action=_Steps,
         dest="hangup",
