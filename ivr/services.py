@@ -31,20 +31,39 @@ class Services:
     scripts: dict[str, Script] = field(default_factory=dict)
     clock: Callable[[], datetime] = now_utc
 
+    def _safely(self, call_id: str, work: Callable[..., object], *args: Any, **kw: Any) -> None:
+        """Bookkeeping (records, live state) never stops a caller's flow: a failure is logged.
+
+        Only the driver's own message is logged, not SQLAlchemy's, which lists the parameters
+        (the caller's number among them).
+        """
+        try:
+            work(*args, **kw)
+        except Exception as exc:
+            reason = str(getattr(exc, "orig", None) or exc)[:200]
+            log.error(
+                "call %s: %s failed: %s: %s",
+                call_id,
+                getattr(work, "__qualname__", work),
+                type(exc).__name__,
+                reason,
+            )
+
     def call_started(self, call_id: str, flow: str, number: str, caller: str, entry: str) -> None:
-        self.state.hset(ACTIVE_CALLS, call_id, json.dumps({"flow": flow, "since": time.time()}))
-        self.state.incr(f"flow:{flow}:{entry}")
+        info = json.dumps({"flow": flow, "since": time.time()})
+        self._safely(call_id, self.state.hset, ACTIVE_CALLS, call_id, info)
+        self._safely(call_id, self.state.incr, f"flow:{flow}:{entry}")
         if self.records is not None:
-            self.records.start(call_id, flow, number, caller, entry)
+            self._safely(call_id, self.records.start, call_id, flow, number, caller, entry)
 
     def note_visit(self, call_id: str, flow: str, node: str) -> None:
-        self.state.incr(f"flow:{flow}:node:{node}")
+        self._safely(call_id, self.state.incr, f"flow:{flow}:node:{node}")
         if self.records is not None:
-            self.records.visit(call_id, node)
+            self._safely(call_id, self.records.visit, call_id, node)
 
     def note_language(self, call_id: str, language: str) -> None:
         if self.records is not None:
-            self.records.set_language(call_id, language)
+            self._safely(call_id, self.records.set_language, call_id, language)
 
     def call_ended(
         self,
@@ -54,7 +73,14 @@ class Services:
         queue: str | None = None,
         queue_status: str | None = None,
     ) -> None:
-        self.state.hdel(ACTIVE_CALLS, call_id)
-        self.state.incr(f"flow:{flow}:outcome:{outcome}")
+        self._safely(call_id, self.state.hdel, ACTIVE_CALLS, call_id)
+        self._safely(call_id, self.state.incr, f"flow:{flow}:outcome:{outcome}")
         if self.records is not None:
-            self.records.finish(call_id, outcome, queue=queue, queue_status=queue_status)
+            self._safely(
+                call_id,
+                self.records.finish,
+                call_id,
+                outcome,
+                queue=queue,
+                queue_status=queue_status,
+            )

@@ -46,3 +46,13 @@ def test_redis_and_in_process_state_agree(make_ivr: Any, redis_server: str) -> N
     assert memory[f"flow:{FLOW.id}:new"] == "4"
     assert memory[f"flow:{FLOW.id}:outcome:caller-hangup"] == "2"
     assert memory[f"flow:{FLOW.id}:outcome:hangup"] == "2"
+
+
+def test_calls_go_on_when_redis_is_down(make_ivr: Any, caplog: Any) -> None:
+    ivr = make_ivr(clock=CLOSED, redis_url="redis://127.0.0.1:1/0")  # nothing listens there
+    result = SimulatedCall(
+        ("127.0.0.1", ivr.agi.port), NUMBER, [Press(KEY_OF["en"]), HangUp(delay=0.3)]
+    ).run(timeout=60)
+    assert result.route == [FLOW.start, FLOW.node(FLOW.start).next]  # type: ignore[union-attr]
+    assert any("failed: ConnectionError" in r.getMessage() for r in caplog.records)
+    assert not any("0901234567" in r.getMessage() for r in caplog.records)
