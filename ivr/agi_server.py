@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import logging
 import socket
-import threading
 from typing import Any
 
 from ivr.agi_scripts import Script
 from ivr.agi_wire import LineChannel, WireError, read_header
 from ivr.call import Call, CallerHungUp, MediaEndpoint
 from ivr.dispatch import run_script
+from ivr.listener import Listener
 
 log = logging.getLogger(__name__)
 
@@ -33,48 +33,20 @@ class FastAgiServer:
         self.scripts = scripts
         self.services = services
         self.media = media
-        self._listener = socket.create_server((host, port), backlog=512)
+        self._listener = Listener(host, port, self._serve, "agi-accept", backlog=512)
         self.host = host
-        self.port = self._listener.getsockname()[1]
-        self._lock = threading.Lock()
-        self._calls: set[threading.Thread] = set()
-        self._stopping = threading.Event()
-        self._thread: threading.Thread | None = None
+        self.port = self._listener.port
 
     def start(self) -> FastAgiServer:
-        self._thread = threading.Thread(target=self._accept_loop, name="agi-accept", daemon=True)
-        self._thread.start()
+        self._listener.start()
         return self
 
     @property
     def active_calls(self) -> int:
-        with self._lock:
-            return len(self._calls)
+        return self._listener.active
 
     def stop(self, wait: float = 5.0) -> None:
-        self._stopping.set()
-        try:
-            self._listener.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
-        self._listener.close()
-        if self._thread:
-            self._thread.join(timeout=wait)
-        with self._lock:
-            calls = list(self._calls)
-        for thread in calls:
-            thread.join(timeout=wait)
-
-    def _accept_loop(self) -> None:
-        while not self._stopping.is_set():
-            try:
-                conn, _ = self._listener.accept()
-            except OSError:
-                return
-            thread = threading.Thread(target=self._serve, args=(conn,), daemon=True)
-            with self._lock:
-                self._calls.add(thread)
-            thread.start()
+        self._listener.stop(wait)
 
     def _serve(self, conn: socket.socket) -> None:
         try:
@@ -90,11 +62,7 @@ class FastAgiServer:
         except Exception:  # a bug must never take the server down
             log.exception("FastAGI connection failed")
         finally:
-            try:
-                conn.close()
-            finally:
-                with self._lock:
-                    self._calls.discard(threading.current_thread())
+            conn.close()
 
 
 __all__ = ["FastAgiServer", "CallerHungUp"]

@@ -106,7 +106,7 @@ class Call:
     # -- the wire ---------------------------------------------------------------------------
     def execute(self, name: str, *args: str | int) -> Reply:
         """Send one command and return its ``200`` reply, raising on everything else."""
-        self._drain_hangup_lines()
+        self._take_hangup_lines()
         self._channel.write(command_line(name, *args))
         return self._read_reply(name)
 
@@ -117,9 +117,15 @@ class Call:
             self.hung_up = True
             raise CallerHungUp("Asterisk closed the AGI connection") from exc
 
-    def _drain_hangup_lines(self) -> None:
-        while not self._channel.closed and self._channel.readable(0):
-            line = self._read_line(0)
+    def _take_hangup_lines(self, wait: float = 0.0) -> None:
+        """Read the unsolicited lines already here (Asterisk only ever sends HANGUP unasked).
+
+        With ``wait``, keep listening up to that long for a HANGUP line: after a failing media
+        command's ``200 result=-1`` it follows about 40 ms later.
+        """
+        deadline = time.monotonic() + wait
+        while not self._channel.closed and not (wait and self.hung_up):
+            line = self._read_line(max(0.0, deadline - time.monotonic()))
             if line is None:
                 return
             if line == "HANGUP":
@@ -147,7 +153,7 @@ class Call:
         if reply.code != 200:
             raise AgiError(name, reply, f"unexpected reply {reply.text!r}")
         if reply.result == "-1":
-            self._wait_for_hangup_line()
+            self._take_hangup_lines(HANGUP_LINE_GRACE)
             if self.hung_up:
                 raise CallerHungUp(f"{name}: caller hung up")
             raise CommandFailed(name, reply, "failed (result=-1)")
@@ -164,20 +170,6 @@ class Call:
             if line.startswith("520 "):
                 return "\n".join(lines)
             lines.append(line)
-
-    def _wait_for_hangup_line(self) -> None:
-        deadline = time.monotonic() + HANGUP_LINE_GRACE
-        while not self.hung_up:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                return
-            line = self._read_line(remaining)
-            if line is None:
-                return
-            if line == "HANGUP":
-                self.hung_up = True
-            else:
-                log.warning("call %s: unexpected line from Asterisk: %r", self.id, line[:80])
 
     # -- AGI commands -----------------------------------------------------------------------
     def answer(self) -> None:
@@ -240,7 +232,7 @@ class Call:
         if self.media is None:
             raise MediaUnavailable("EXEC", None, "no media server for this call")
         spec = spec or TurnSpec()
-        self._drain_hangup_lines()
+        self._take_hangup_lines()
         if self.hung_up:  # EXEC would be allowed on a dead channel, but only to fail
             raise CallerHungUp("caller hung up before a media turn")
         session_id = uuid.uuid4()
@@ -261,7 +253,7 @@ class Call:
         except CommandFailed:
             pass  # result=-1 with the caller still there: Asterisk dropped the socket
         if result.status == "hangup":
-            self._wait_for_hangup_line()
+            self._take_hangup_lines(HANGUP_LINE_GRACE)
             if self.hung_up:
                 raise CallerHungUp("caller hung up during a media turn")
             result.status = "error"

@@ -15,6 +15,7 @@ import threading
 import uuid
 
 from ivr import audiosocket as wire
+from ivr.listener import Listener
 
 log = logging.getLogger(__name__)
 
@@ -49,18 +50,15 @@ class SessionWaiter:
 
 class MediaServer:
     def __init__(self, host: str = "127.0.0.1", port: int = 9092, advertise: str = "") -> None:
-        self._listener = socket.create_server((host, port), reuse_port=False, backlog=256)
+        self._listener = Listener(host, port, self._handshake, "media-accept")
         self.host = host
-        self.port = self._listener.getsockname()[1]
+        self.port = self._listener.port
         self.address = advertise or f"{host}:{self.port}"
         self._waiters: dict[uuid.UUID, SessionWaiter] = {}
         self._lock = threading.Lock()
-        self._thread: threading.Thread | None = None
-        self._stopping = threading.Event()
 
     def start(self) -> MediaServer:
-        self._thread = threading.Thread(target=self._accept_loop, name="media-accept", daemon=True)
-        self._thread.start()
+        self._listener.start()
         return self
 
     def expect(self, session_id: uuid.UUID) -> SessionWaiter:
@@ -74,22 +72,7 @@ class MediaServer:
             self._waiters.pop(session_id, None)
 
     def stop(self) -> None:
-        self._stopping.set()
-        try:
-            self._listener.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
-        self._listener.close()
-        if self._thread:
-            self._thread.join(timeout=2)
-
-    def _accept_loop(self) -> None:
-        while not self._stopping.is_set():
-            try:
-                conn, _ = self._listener.accept()
-            except OSError:
-                return
-            threading.Thread(target=self._handshake, args=(conn,), daemon=True).start()
+        self._listener.stop(wait=2.0)
 
     def _handshake(self, conn: socket.socket) -> None:
         """Read the uuid frame (16 raw bytes) and hand the socket to the call that waits for it."""

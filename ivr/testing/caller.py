@@ -9,10 +9,11 @@ Asterisk drops it, and so does the simulator.
 
 from __future__ import annotations
 
-import subprocess
 import wave
 from dataclasses import dataclass
 from pathlib import Path
+
+from ivr.tts.espeak import to_slin
 
 
 @dataclass(frozen=True)
@@ -55,7 +56,7 @@ def read_wav(path: Path) -> bytes:
     """Caller audio from a wav file: must be 8 kHz 16-bit mono (Asterisk's own sounds are)."""
     with wave.open(str(path), "rb") as wav:
         if (wav.getframerate(), wav.getsampwidth(), wav.getnchannels()) != (8000, 2, 1):
-            return _sox_to_slin(path.read_bytes(), "wav")
+            return to_slin(path.read_bytes(), "wav")
         return wav.readframes(wav.getnframes())
 
 
@@ -64,34 +65,3 @@ def speech(text: str, language: str = "en") -> bytes:
     from ivr.tts.espeak import EspeakVoice
 
     return EspeakVoice(language).synthesize(text)
-
-
-def _sox_to_slin(data: bytes, kind: str) -> bytes:
-    return subprocess.run(
-        [
-            "sox",
-            "-t",
-            kind,
-            "-",
-            "-t",
-            "raw",
-            "-r",
-            "8000",
-            "-e",
-            "signed",
-            "-b",
-            "16",
-            "-c",
-            "1",
-            "-L",
-            "-",
-        ],
-        input=data,
-        capture_output=True,
-        check=True,
-    ).stdout
-
-
-def parse_dtmf_option(text: str) -> list[Action]:
-    """``--dtmf 1,2,#`` → one Press per comma-separated group."""
-    return [Press(group) for group in text.split(",") if group]

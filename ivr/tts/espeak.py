@@ -36,36 +36,46 @@ class EspeakVoice:
                 check=True,
                 timeout=SYNTH_TIMEOUT,
             ).stdout
-            pcm = subprocess.run(
-                [
-                    "sox",
-                    "-t",
-                    "wav",
-                    "-",
-                    "-t",
-                    "raw",
-                    "-r",
-                    "8000",
-                    "-e",
-                    "signed",
-                    "-b",
-                    "16",
-                    "-c",
-                    "1",
-                    "-L",
-                    "-",
-                ],
-                input=wav,
-                capture_output=True,
-                check=True,
-                timeout=SYNTH_TIMEOUT,
-            ).stdout
         except FileNotFoundError as exc:
             raise SynthesisError(f"{exc.filename} is not installed") from exc
         except subprocess.CalledProcessError as exc:
             raise SynthesisError(exc.stderr.decode(errors="replace")[:200]) from exc
         except subprocess.TimeoutExpired as exc:
             raise SynthesisError("speech synthesis timed out") from exc
+        pcm = to_slin(wav, "wav")
         if not pcm:
             raise SynthesisError(f"espeak-ng produced no audio for a {len(text)}-character text")
         return pcm
+
+
+def to_slin(data: bytes, kind: str) -> bytes:
+    """Convert audio of sox type ``kind`` to what AudioSocket carries: 8 kHz 16-bit mono slin."""
+    try:
+        return subprocess.run(
+            [
+                "sox",
+                "-t",
+                kind,
+                "-",
+                "-t",
+                "raw",
+                "-r",
+                "8000",
+                "-e",
+                "signed",
+                "-b",
+                "16",
+                "-c",
+                "1",
+                "-L",
+                "-",
+            ],
+            input=data,
+            capture_output=True,
+            check=True,
+            timeout=SYNTH_TIMEOUT,
+        ).stdout
+    except FileNotFoundError as exc:
+        raise SynthesisError(f"{exc.filename} is not installed") from exc
+    except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as exc:
+        raise SynthesisError(f"sox could not convert the audio: {exc}") from exc
