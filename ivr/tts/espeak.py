@@ -29,53 +29,32 @@ class EspeakVoice:
 
     def synthesize(self, text: str) -> bytes:
         """Return 8 kHz signed 16-bit little-endian mono PCM for ``text``."""
-        try:
-            wav = subprocess.run(
-                ["espeak-ng", "-v", self.voice, "-s", str(self.speed), "--stdout", "--", text],
-                capture_output=True,
-                check=True,
-                timeout=SYNTH_TIMEOUT,
-            ).stdout
-        except FileNotFoundError as exc:
-            raise SynthesisError(f"{exc.filename} is not installed") from exc
-        except subprocess.CalledProcessError as exc:
-            raise SynthesisError(exc.stderr.decode(errors="replace")[:200]) from exc
-        except subprocess.TimeoutExpired as exc:
-            raise SynthesisError("speech synthesis timed out") from exc
-        pcm = to_slin(wav, "wav")
+        command = ["espeak-ng", "-v", self.voice, "-s", str(self.speed), "--stdout", "--", text]
+        pcm = to_slin(_run(command, b""), "wav")
         if not pcm:
             raise SynthesisError(f"espeak-ng produced no audio for a {len(text)}-character text")
         return pcm
 
 
+# sox: from any type it reads to raw signed 16-bit little-endian 8 kHz mono
+SOX_TO_SLIN = "-t raw -r 8000 -e signed -b 16 -c 1 -L -".split()
+
+
 def to_slin(data: bytes, kind: str) -> bytes:
     """Convert audio of sox type ``kind`` to what AudioSocket carries: 8 kHz 16-bit mono slin."""
+    return _run(["sox", "-t", kind, "-", *SOX_TO_SLIN], data)
+
+
+def _run(command: list[str], data: bytes) -> bytes:
     try:
-        return subprocess.run(
-            [
-                "sox",
-                "-t",
-                kind,
-                "-",
-                "-t",
-                "raw",
-                "-r",
-                "8000",
-                "-e",
-                "signed",
-                "-b",
-                "16",
-                "-c",
-                "1",
-                "-L",
-                "-",
-            ],
-            input=data,
-            capture_output=True,
-            check=True,
-            timeout=SYNTH_TIMEOUT,
-        ).stdout
+        done = subprocess.run(
+            command, input=data, capture_output=True, check=True, timeout=SYNTH_TIMEOUT
+        )
     except FileNotFoundError as exc:
-        raise SynthesisError(f"{exc.filename} is not installed") from exc
-    except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as exc:
-        raise SynthesisError(f"sox could not convert the audio: {exc}") from exc
+        raise SynthesisError(f"{command[0]} is not installed") from exc
+    except subprocess.CalledProcessError as exc:
+        reason = exc.stderr.decode(errors="replace")[:200]
+        raise SynthesisError(f"{command[0]} failed: {reason}") from exc
+    except subprocess.TimeoutExpired as exc:
+        raise SynthesisError(f"{command[0]} timed out") from exc
+    return done.stdout
