@@ -6,6 +6,7 @@ import socket
 import struct
 import threading
 import uuid
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -191,3 +192,19 @@ def test_hangup_during_turn_frees_everything() -> None:
     assert got == {}  # the turn raised CallerHungUp instead of returning
     assert result.agi_status == ["HANGUP"]
     assert 0.3 < result.played_seconds < 1.0
+
+
+def test_caller_speech_from_a_recording_and_from_espeak_reaches_the_turn() -> None:
+    from ivr.testing.caller import read_wav, speech
+
+    recording = read_wav(Path("/usr/share/asterisk/sounds/en/digits/7.wav"))  # human voice
+    synthetic = speech("không một hai", "vi")
+    got: dict[str, Any] = {}
+    entry = _turn_script(got, TurnSpec(max_digits=1, timeout=2.5), b"")
+    with agi_server({"entry": entry}) as server:
+        for audio in (recording, synthetic):
+            SimulatedCall(
+                ("127.0.0.1", server.port), "1900", [Say(audio, delay=0.1)], answer_delay=0
+            ).run()
+            assert got["heard"] == len(audio), (got["heard"], len(audio))
+            assert got["status"] == "timeout"
