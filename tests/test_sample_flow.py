@@ -194,3 +194,40 @@ def test_two_hundred_concurrent_calls_through_the_flow(make_ivr: Any) -> None:
         assert MAIN.prompt[lang] in said(result)
         assert not result.kinds("error"), result.transcript()
     assert wait_until(lambda: ivr.agi.active_calls == 0)
+
+
+BROKEN_FLOW = """
+flow: broken
+numbers: ["666"]
+languages: [en]
+default_language: en
+timezone: UTC
+start: hello
+nodes:
+  hello:
+    type: prompt
+    prompt: {en: "Hello."}
+    next: explode
+  explode:
+    type: script
+    script: test_explode
+"""
+
+
+def test_a_failing_step_ends_with_a_spoken_apology(make_ivr: Any, tmp_path: Any) -> None:
+    from ivr.agi_scripts import register
+    from ivr.flow.engine import BUILT_IN
+
+    def explode(call: Any) -> None:
+        raise RuntimeError("a bug in a script")
+
+    register("test_explode", explode)
+    (tmp_path / "broken.yaml").write_text(BROKEN_FLOW, encoding="utf-8")
+    ivr = make_ivr(dialplans=tmp_path)
+    call = SimulatedCall(("127.0.0.1", ivr.agi.port), "666", [Listen()])
+    result = call.run(timeout=60)
+    assert said(result) == ["Hello.", BUILT_IN["apology"]["en"]]
+    assert result.played_seconds > 2
+    assert "the IVR hung up" in result.kinds("dialplan")
+    record = ivr.services.records.get(call.uniqueid)
+    assert record["outcome"] == "error" and record["path"] == ["hello", "explode"]

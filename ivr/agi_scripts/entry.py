@@ -11,7 +11,7 @@ import logging
 
 from ivr.agi_scripts import register
 from ivr.call import AgiError, Call, CallerHungUp
-from ivr.flow.engine import FlowRun, FlowStuck
+from ivr.flow.engine import FlowRun
 from ivr.flow.model import Flow
 from ivr.privacy import mask_number
 
@@ -44,7 +44,7 @@ def run(call: Call) -> None:
     except CallerHungUp:
         outcome = "caller-hangup"
         raise
-    except (AgiError, FlowStuck, KeyError, ValueError) as exc:
+    except Exception as exc:  # any failure: the caller hears an apology, not silence
         log.error(
             "call %s: flow %s failed at %s: %s",
             call.id,
@@ -86,8 +86,10 @@ def _apologise(flow_run: FlowRun) -> None:
     try:
         flow_run.apologise()
         flow_run.call.hangup()
-    except (CallerHungUp, AgiError):
+    except CallerHungUp:
         pass
+    except Exception as exc:
+        log.error("call %s: could not apologise: %s", flow_run.call.id, exc)
 
 
 def _finish(call: Call, flow_run: FlowRun, outcome: str) -> None:

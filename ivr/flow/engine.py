@@ -12,7 +12,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from ivr.call import Call
+from ivr.call import Call, CallerHungUp
 from ivr.flow.hours import is_open
 from ivr.flow.model import (
     Flow,
@@ -207,8 +207,19 @@ class FlowRun:
         return None
 
     def apologise(self) -> None:
-        """The spoken fallback: a caller never hears silence because of an error."""
-        self.say([BUILT_IN["apology"][self.language]])
+        """The spoken fallback: a caller never hears silence because of an error.
+
+        If our own speech is what failed (no TTS, no media session), Asterisk's core sounds
+        say it instead.
+        """
+        try:
+            self.say([BUILT_IN["apology"][self.language]])
+        except CallerHungUp:
+            raise
+        except Exception as exc:
+            log.error("call %s: spoken apology failed (%s); playing core sounds", self.call.id, exc)
+            self.call.stream_file("im-sorry")
+            self.call.stream_file("please-try-again")
 
 
 def now_utc() -> datetime:
