@@ -44,10 +44,30 @@ class Settings:
     database_url: str = ""
     redis_url: str = ""
     log_level: str = "INFO"
+    # Speech recognition: engine per language, models in <models_dir>/<language>/.
+    models_dir: Path | None = None  # default <data_dir>/models
+    asr: str = "en=whisper,vi=vosk,zh=vosk"
+    asr_missing: str = "dtmf"  # a language without a model: "dtmf" (menus by keys) or "error"
+    asr_threads: int = 2
+    models_catalog: str = "https://alphacephei.com/vosk/models/model-list.json"
+    # Text to speech: engine per language.
+    tts: str = "vi=pyttsx3,zh=pyttsx3,en=pyttsx3"
 
     @property
     def media_address(self) -> str:
         return self.media_advertise or f"{self.media_host}:{self.media_port}"
+
+    @property
+    def asr_models_dir(self) -> Path:
+        return self.models_dir or self.data_dir / "models"
+
+    @property
+    def asr_engines(self) -> dict[str, str]:
+        return language_map(self.asr, "IVR_ASR")
+
+    @property
+    def tts_engines(self) -> dict[str, str]:
+        return language_map(self.tts, "IVR_TTS")
 
     @property
     def db_url(self) -> str:
@@ -71,4 +91,47 @@ class Settings:
             database_url=env.get("DATABASE_URL", ""),
             redis_url=env.get("REDIS_URL", ""),
             log_level=env.get("IVR_LOG_LEVEL", base.log_level).upper(),
+            models_dir=Path(env["IVR_MODELS_DIR"]) if env.get("IVR_MODELS_DIR") else None,
+            asr=_checked_map(env.get("IVR_ASR", base.asr), "IVR_ASR"),
+            asr_missing=_choice(
+                env.get("IVR_ASR_MISSING", base.asr_missing), "IVR_ASR_MISSING", ("dtmf", "error")
+            ),
+            asr_threads=_count(
+                env.get("IVR_ASR_THREADS", str(base.asr_threads)), "IVR_ASR_THREADS"
+            ),
+            models_catalog=env.get("IVR_MODELS_CATALOG", base.models_catalog),
+            tts=_checked_map(env.get("IVR_TTS", base.tts), "IVR_TTS"),
         )
+
+
+def language_map(value: str, name: str) -> dict[str, str]:
+    """``"en=whisper,vi=vosk"`` -> ``{"en": "whisper", "vi": "vosk"}``; ValueError naming the
+    variable on anything else."""
+    result: dict[str, str] = {}
+    for item in filter(None, (part.strip() for part in value.split(","))):
+        language, sep, engine = item.partition("=")
+        if not sep or not language.strip() or not engine.strip():
+            raise ValueError(f"{name}: expected language=engine pairs, got {item!r}")
+        result[language.strip()] = engine.strip()
+    return result
+
+
+def _checked_map(value: str, name: str) -> str:
+    language_map(value, name)
+    return value
+
+
+def _choice(value: str, name: str, choices: tuple[str, ...]) -> str:
+    if value not in choices:
+        raise ValueError(f"{name} must be one of {', '.join(choices)}, got {value!r}")
+    return value
+
+
+def _count(value: str, name: str) -> int:
+    try:
+        number = int(value)
+    except ValueError as exc:
+        raise ValueError(f"{name} must be a whole number, got {value!r}") from exc
+    if number < 1:
+        raise ValueError(f"{name} must be at least 1, got {number}")
+    return number
