@@ -13,8 +13,9 @@ import logging
 import socket
 import time
 import uuid
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ivr.agi_wire import (
     AgiEnv,
@@ -24,8 +25,11 @@ from ivr.agi_wire import (
     command_line,
     parse_reply,
 )
-from ivr.media import TurnResult, TurnSpec, run_turn
+from ivr.media import AudioSource, TurnResult, TurnSpec, run_turn
 from ivr.media_server import SessionWaiter
+
+if TYPE_CHECKING:
+    from ivr.listen import Heard
 
 log = logging.getLogger(__name__)
 
@@ -227,8 +231,44 @@ class Call:
         self.language = language
 
     # -- media turns over AudioSocket -------------------------------------------------------
-    def turn(self, audio: bytes, spec: TurnSpec | None = None) -> TurnResult:
-        """Play ``audio`` (8 kHz slin) to the caller and collect what ``spec`` asks for."""
+    def listen(
+        self,
+        prompt: str | bytes | AudioSource = b"",
+        grammar: Sequence[str] | None = None,
+        dtmf: bool = True,
+        no_input_timeout: float = 5.0,
+        max_speech: float = 15.0,
+        barge_in: bool = True,
+        max_digits: int = 1,
+        language: str | None = None,
+        end_silence: float | None = None,
+    ) -> Heard:
+        """One speech turn: say ``prompt`` (text in the call's language, or audio) while
+        listening; the caller answers by voice (``grammar`` limits it to those phrases) or,
+        with ``dtmf``, by up to ``max_digits`` keys. See :mod:`ivr.listen`."""
+        from ivr.listen import listen
+
+        return listen(
+            self,
+            prompt,
+            grammar=grammar,
+            dtmf=dtmf,
+            no_input_timeout=no_input_timeout,
+            max_speech=max_speech,
+            barge_in=barge_in,
+            max_digits=max_digits,
+            language=language or self.language,
+            end_silence=end_silence,
+        )
+
+    def turn(
+        self,
+        audio: bytes | AudioSource,
+        spec: TurnSpec | None = None,
+        on_speech: Callable[[bytes], object] | None = None,
+    ) -> TurnResult:
+        """Play ``audio`` (8 kHz slin) to the caller and collect what ``spec`` asks for;
+        ``on_speech`` receives the caller's speech as it arrives."""
         if self.media is None:
             raise MediaUnavailable("EXEC", None, "no media server for this call")
         spec = spec or TurnSpec()
@@ -245,9 +285,11 @@ class Call:
             if sock is None:
                 reply = self._read_reply("EXEC")  # raises CallerHungUp / CommandFailed
                 raise MediaUnavailable("EXEC", reply, "AudioSocket ended before connecting")
-            result = run_turn(sock, audio, spec, self.id)
+            result = run_turn(sock, audio, spec, self.id, on_speech)
         finally:
             waiter.cancel()
+            if not isinstance(audio, bytes | bytearray):
+                audio.close()  # no session, no playing: stop synthesizing
         try:
             self._read_reply("EXEC")
         except CommandFailed:

@@ -1,9 +1,13 @@
-"""One media turn on an AudioSocket session: play audio in real time, collect DTMF, end.
+"""One media turn on an AudioSocket session: play audio in real time, collect DTMF or speech.
 
 Runs in the thread of the call that asked for it, with one ``select`` loop that both paces
 outgoing 20 ms frames and reads caller frames, so a turn owns no thread of its own and nothing
 is left behind when it ends. Asterisk closes the socket after 2 s with no traffic either way,
 so while we only listen we keep sending silence frames.
+
+A listening turn runs the caller's audio through a :class:`~ivr.vad.SpeechDetector`: speech
+stops the prompt (barge-in), and the end of speech ends the turn. The utterance goes to the
+``on_speech`` callback as it arrives, so a streaming recognizer decodes while the caller talks.
 """
 
 from __future__ import annotations
@@ -12,36 +16,83 @@ import logging
 import select
 import socket
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from ivr import audiosocket as wire
+from ivr.vad import SpeechDetector, VadSettings
 
 log = logging.getLogger(__name__)
 
 FRAME_SECONDS = wire.FRAME_MS / 1000
+FRAME_BYTES = wire.SAMPLE_RATE * wire.BYTES_PER_SAMPLE * wire.FRAME_MS // 1000
 # Once this far behind real time (a busy machine), stop catching up and re-anchor the clock:
 # a burst of late frames would only be buffered by Asterisk, not heard sooner.
 MAX_LAG = 0.1
 
 
+class AudioSource(Protocol):
+    """Audio produced while it plays (speech synthesized clause by clause)."""
+
+    def read(self, size: int) -> bytes:
+        """Up to ``size`` bytes available now; never blocks; b"" when none is ready yet."""
+
+    @property
+    def finished(self) -> bool:
+        """Everything has been produced and read."""
+
+    def close(self) -> None:
+        """Stop producing (barge-in, hangup); idempotent."""
+
+
+class BytesSource:
+    """Audio that is all there already (a cached prompt)."""
+
+    def __init__(self, audio: bytes) -> None:
+        self._audio = audio
+        self._offset = 0
+
+    def read(self, size: int) -> bytes:
+        chunk = self._audio[self._offset : self._offset + size]
+        self._offset += len(chunk)
+        return chunk
+
+    @property
+    def finished(self) -> bool:
+        return self._offset >= len(self._audio)
+
+    def close(self) -> None:
+        self._offset = len(self._audio)
+
+
 @dataclass(frozen=True)
 class TurnSpec:
-    """What the turn collects. ``max_digits=0`` plays the audio and ends."""
+    """What the turn collects. ``max_digits=0`` and ``speech=False`` plays the audio and ends."""
 
     max_digits: int = 0
-    timeout: float = 5.0  # after the prompt ends, for the first key
+    timeout: float = 5.0  # after the prompt ends, for the first key (or the start of speech)
     inter_digit_timeout: float = 3.0
     terminator: str = "#"
-    barge_in: bool = True  # a key stops the prompt
+    barge_in: bool = True  # a key (or speech) stops the prompt
+    speech: bool = False  # listen for speech; its end ends the turn
+    max_speech: float = 15.0  # seconds of speech before the turn ends anyway
+    vad: VadSettings = field(default_factory=VadSettings)
+
+    @property
+    def collects(self) -> bool:
+        return bool(self.max_digits) or self.speech
 
 
 @dataclass
 class TurnResult:
-    status: str  # "played", "digits", "timeout", "hangup", "error"
+    status: str  # "played", "digits", "speech", "timeout", "hangup", "error"
     digits: str = ""
     played_ms: int = 0
     caller_audio: bytearray = field(default_factory=bytearray)
+    utterance: bytes = b""  # the speech the VAD cut out (with its pre-roll)
     interrupted: bool = False
+    speech_end: float | None = None  # monotonic time of the last voiced frame
     error: str = ""
 
     @property
@@ -50,16 +101,29 @@ class TurnResult:
 
 
 class _Turn:
-    def __init__(self, sock: socket.socket, audio: bytes, spec: TurnSpec, call_id: str) -> None:
+    def __init__(
+        self,
+        sock: socket.socket,
+        source: AudioSource,
+        spec: TurnSpec,
+        call_id: str,
+        on_speech: Callable[[bytes], object] | None,
+    ) -> None:
         self.sock = sock
-        self.frames = wire.split_frames(audio)
+        self.source = source
         self.spec = spec
         self.call_id = call_id
+        self.on_speech = on_speech
         self.reader = wire.FrameReader()
         self.result = TurnResult(status="")
-        self.index = 0
-        self.prompt_end: float | None = None if self.frames else time.monotonic()
+        self.pending = b""  # prompt audio read from the source, short of a whole frame
+        self.prompt_end: float | None = None
         self.last_digit: float | None = None
+        self.detector = SpeechDetector(spec.vad) if spec.speech else None
+
+    @property
+    def playing(self) -> bool:
+        return self.prompt_end is None
 
     def run(self) -> TurnResult:
         next_send = time.monotonic()
@@ -75,15 +139,34 @@ class _Turn:
             ready, _, _ = select.select([self.sock], [], [], max(0.0, next_send - now))
             if ready:
                 self._receive()
+        if self.detector is not None:
+            self.result.utterance = bytes(self.detector.utterance)
+            self.result.speech_end = self.detector.last_voiced_at
         return self.result
 
+    def _next_prompt_frame(self, now: float) -> bytes | None:
+        """The next 20 ms of prompt; None once the prompt is over (or not ready yet)."""
+        if not self.playing:
+            return None
+        self.pending += self.source.read(FRAME_BYTES - len(self.pending))
+        if len(self.pending) < FRAME_BYTES and not self.source.finished:
+            return None  # synthesis is behind: silence now, the rest when it comes
+        payload, self.pending = self.pending, b""
+        if self.source.finished:
+            self.prompt_end = now
+        return payload or None
+
+    def _stop_prompt(self) -> None:
+        if self.playing:
+            self.source.close()
+            self.pending = b""
+            self.prompt_end = time.monotonic()
+            self.result.interrupted = True
+
     def _send_frame(self, now: float) -> None:
-        if self.index < len(self.frames):
-            payload = self.frames[self.index]
-            self.index += 1
+        payload = self._next_prompt_frame(now)
+        if payload:
             self.result.played_ms += len(payload) * 1000 // (wire.SAMPLE_RATE * 2)
-            if self.index == len(self.frames):
-                self.prompt_end = now
         else:
             payload = wire.silence()
         try:
@@ -91,12 +174,17 @@ class _Turn:
         except OSError:
             self.result.status = "hangup"
             return
-        if self.prompt_end is not None and not self.spec.max_digits:
+        if not self.playing and not self.spec.collects:
             self.result.status = "played"
 
     def _check_timers(self, now: float) -> None:
         spec = self.spec
-        if not spec.max_digits:
+        detector = self.detector
+        if detector is not None and detector.speaking and not self.result.digits:
+            if detector.ended(now) or detector.speech_seconds(now) >= spec.max_speech:
+                self.result.status = "speech"
+            return
+        if not spec.collects:
             return
         if self.result.digits and self.last_digit is not None:
             if now - self.last_digit >= spec.inter_digit_timeout:
@@ -127,6 +215,7 @@ class _Turn:
     def _on_frame(self, frame: wire.Frame) -> None:
         if frame.kind == wire.KIND_AUDIO:
             self.result.caller_audio += frame.payload
+            self._on_audio(frame.payload)
         elif frame.kind == wire.KIND_DTMF:
             self._on_digit(frame.digit)
         elif frame.kind == wire.KIND_HANGUP:
@@ -138,14 +227,25 @@ class _Turn:
             log.error("call %s: unexpected AudioSocket uuid frame mid-session", self.call_id)
             self.result.status, self.result.error = "error", "unexpected uuid frame"
 
+    def _on_audio(self, pcm: bytes) -> None:
+        detector = self.detector
+        if detector is None or self.result.digits:
+            return
+        if self.playing and not self.spec.barge_in:
+            return  # speech over a prompt that may not be interrupted is not an answer
+        was_speaking = detector.speaking
+        speech = detector.feed(pcm, time.monotonic())
+        if detector.speaking and not was_speaking:
+            self._stop_prompt()  # barge-in: within one VAD window of the first voiced frame
+        if speech and self.on_speech is not None:
+            self.on_speech(speech)
+
     def _on_digit(self, digit: str) -> None:
         spec = self.spec
         if not spec.max_digits:
-            return  # a play-only turn ignores keys
-        if spec.barge_in and self.index < len(self.frames):
-            self.index = len(self.frames)
-            self.prompt_end = time.monotonic()
-            self.result.interrupted = True
+            return  # a play-only (or speech-only) turn ignores keys
+        if spec.barge_in:
+            self._stop_prompt()
         if digit == spec.terminator:
             self.result.status = "digits" if self.result.digits else "timeout"
             return
@@ -155,11 +255,18 @@ class _Turn:
             self.result.status = "digits"
 
 
-def run_turn(sock: socket.socket, audio: bytes, spec: TurnSpec, call_id: str) -> TurnResult:
+def run_turn(
+    sock: socket.socket,
+    audio: bytes | AudioSource,
+    spec: TurnSpec,
+    call_id: str,
+    on_speech: Callable[[bytes], object] | None = None,
+) -> TurnResult:
     """Run one turn on a connected AudioSocket session and close the session."""
+    source = BytesSource(audio) if isinstance(audio, bytes | bytearray) else audio
     sock.settimeout(2.0)  # bounds sendall; reads only happen after select says ready
     try:
-        result = _Turn(sock, audio, spec, call_id).run()
+        result = _Turn(sock, source, spec, call_id, on_speech).run()
         if result.status != "hangup":
             try:
                 sock.sendall(wire.encode(wire.KIND_HANGUP))  # graceful end: EXEC replies 0
@@ -167,4 +274,5 @@ def run_turn(sock: socket.socket, audio: bytes, spec: TurnSpec, call_id: str) ->
                 pass
         return result
     finally:
+        source.close()
         sock.close()

@@ -28,6 +28,8 @@ class Services:
     prompts: PromptCache
     state: LiveState
     records: Any = None  # ivr.call_records.CallRecords, or None to keep no records
+    # ivr.asr.registry.Recognizers: a speech recognizer per language (None: keys only)
+    recognizers: Any = None
     scripts: dict[str, Script] = field(default_factory=dict)
     clock: Callable[[], datetime] = now_utc
 

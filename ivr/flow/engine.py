@@ -29,6 +29,7 @@ from ivr.media import TurnResult, TurnSpec
 
 log = logging.getLogger(__name__)
 
+NO_MATCH = "no-match"  # never a phone key
 MAX_STEPS = 200  # a call that visits this many nodes is stuck in a loop of the flow
 
 BUILT_IN = {
@@ -41,6 +42,11 @@ BUILT_IN = {
         "vi": "Quý khách chưa chọn phím nào.",
         "zh": "我们没有收到您的选择。",
         "en": "We did not receive your choice.",
+    },
+    "no_match": {
+        "vi": "Xin lỗi, chúng tôi chưa nghe rõ.",
+        "zh": "抱歉，我们没有听清楚。",
+        "en": "Sorry, I did not catch that.",
     },
     "apology": {
         "vi": "Xin lỗi, hệ thống đang gặp sự cố. Vui lòng gọi lại sau.",
@@ -128,19 +134,41 @@ class FlowRun:
         retries: int,
         invalid: dict[str, str] | None,
         no_input: dict[str, str] | None,
+        phrases: dict[str, str] | None = None,
     ) -> str | None:
-        """Play the menu, up to 1 + retries times; the chosen key, or None when it failed."""
-        spec = TurnSpec(max_digits=1, timeout=timeout)
+        """Play the menu, up to 1 + retries times; the chosen key, or None when it failed.
+
+        With ``phrases`` (phrase -> key) the caller may also answer by voice."""
         preface: list[str] = []
         for _attempt in range(retries + 1):
-            result = self.say(preface + texts, spec)
-            if result.status == "digits" and result.digits in options:
-                return result.digits
-            if result.status == "digits":
+            key = self._hear(preface + texts, timeout, phrases or {})
+            if key in options:
+                return key
+            if key == NO_MATCH:
+                preface = [self.text(None, "no_match")]
+            elif key:
                 preface = [self.text(invalid, "invalid")]
             else:
                 preface = [self.text(no_input, "timeout")]
         return None
+
+    def _hear(self, texts: list[str], timeout: float, phrases: dict[str, str]) -> str:
+        """One try of a menu: the key chosen by keypress or by voice, "" for no answer, or
+        ``NO_MATCH`` for speech that matched none of the phrases."""
+        if not phrases:
+            result = self.say(texts, TurnSpec(max_digits=1, timeout=timeout))
+            return result.digits if result.status == "digits" else ""
+        for text in texts:
+            self.call.verbose(f'ivr: say "{text}"', 3)
+        audio = b"".join(self.audio(t) for t in texts)
+        heard = self.call.listen(
+            audio, grammar=list(phrases), no_input_timeout=timeout, language=self.language
+        )
+        if heard.status == "digits":
+            return heard.digits
+        if heard.status in ("speech", "no-match"):
+            return phrases.get(heard.text, NO_MATCH)
+        return ""
 
     def _menu(self, node: MenuNode) -> str | None:
         key = self._ask(
@@ -150,6 +178,7 @@ class FlowRun:
             node.retries,
             node.invalid_prompt,
             node.timeout_prompt,
+            node.phrases(self.language),
         )
         if key is None:
             self.call.verbose(f"ivr: menu {node.id} failed after {node.retries + 1} tries", 3)

@@ -80,6 +80,7 @@ NODES: dict[str, tuple[type[Any], dict[str, str]]] = {
         {
             "prompt": "texts!",
             "options": "key_refs!",
+            "speech": "key_phrases",
             "timeout": "seconds",
             "retries": "retries",
             "invalid_prompt": "texts",
@@ -126,6 +127,7 @@ DEFAULTS: dict[str, Callable[[], Any]] = {
     "queue_timeout": lambda: 120,
     "dates": frozenset,
     "status_refs": dict,
+    "key_phrases": dict,
 }
 
 Field = tuple[yaml.Node, yaml.Node]  # (key, value) as written
@@ -253,6 +255,7 @@ class _Reader:
         self.node_keys: dict[str, yaml.Node] = {}  # every node id declared -> its key
         self.refs: list[tuple[str, str, yaml.Node, str]] = []  # (from node, path, value, target)
         self.routes_unknown = False  # some node's routes could not be read: skip reachability
+        self.menu_options: dict[str, str] = {}  # the options of the menu being read
 
     def report(self, at: yaml.Node | int, path: str, message: str) -> None:
         line = at if isinstance(at, int) else at.start_mark.line + 1
@@ -521,7 +524,42 @@ class _Reader:
         return options
 
     def read_key_refs(self, field: Field, path: str, owner: str) -> dict[str, str]:
-        return self.keyed(field, path, lambda f, p: self.read_ref(f, p, owner))
+        self.menu_options = self.keyed(field, path, lambda f, p: self.read_ref(f, p, owner))
+        return self.menu_options
+
+    def read_key_phrases(
+        self, field: Field, path: str, owner: str
+    ) -> dict[str, dict[str, tuple[str, ...]]]:
+        """Speech for a menu: key -> language -> phrases that choose that key. Every key must
+        be one of the menu's options (read just before); a language may be left out (that
+        option is then chosen by key only), and no phrase may choose two keys."""
+        phrases: dict[str, dict[str, tuple[str, ...]]] = {}
+        owners: dict[tuple[str, str], str] = {}
+        example = 'a mapping of phone key to phrases per language ("1": {en: [policy]})'
+        for key, value in self.pairs(field[1], path, example):
+            key_path = _join(path, key.value)
+            if key.value not in self.menu_options:
+                message = f"'{key.value}' is not one of this menu's options"
+                self.report(key, key_path, f"{message} ({', '.join(self.menu_options) or 'none'})")
+                continue
+            per_language: dict[str, tuple[str, ...]] = {}
+            for lang_key, lang_value in self.pairs(value, key_path, "a mapping such as en: [...]"):
+                lang_path = _join(key_path, lang_key.value)
+                language = self.read_language((lang_key, lang_key), lang_path, owner)
+                said: list[str] = []
+                for i, item in enumerate(self.items(lang_value, lang_path, "a list of phrases")):
+                    phrase = " ".join(self.scalar(item, f"{lang_path}.{i}", "a phrase").split())
+                    phrase = phrase.lower()
+                    if not phrase:
+                        continue
+                    other = owners.setdefault((language, phrase), key.value)
+                    if other != key.value:
+                        message = f"'{phrase}' already chooses option '{other}'"
+                        self.report(item, f"{lang_path}.{i}", message)
+                    said.append(phrase)
+                per_language[language] = tuple(said)
+            phrases[key.value] = per_language
+        return phrases
 
     def read_key_languages(self, field: Field, path: str, owner: str) -> dict[str, str]:
         return self.keyed(field, path, lambda f, p: self.read_language(f, p, owner))

@@ -8,7 +8,7 @@ the flow succeeds; every text has a version for every language of the flow.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ivr.flow.hours import Hours
@@ -38,8 +38,10 @@ class PromptNode:
 
 @dataclass(frozen=True)
 class MenuNode:
-    """Ask for one key; ``options`` maps key -> node. After ``1 + retries`` failed tries
-    (timeout or a key not in ``options``) the call goes to ``on_failure``."""
+    """Ask for one key, or a phrase: ``options`` maps key -> node, ``speech`` maps key ->
+    language -> phrases that choose the same option. After ``1 + retries`` failed tries
+    (timeout, a key not in ``options``, speech that matched nothing) the call goes to
+    ``on_failure``."""
 
     id: str
     prompt: Text
@@ -49,6 +51,15 @@ class MenuNode:
     invalid_prompt: Text | None
     timeout_prompt: Text | None
     on_failure: str
+    speech: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)
+
+    def phrases(self, language: str) -> dict[str, str]:
+        """Phrase -> key for the options that can be chosen by speech in ``language``."""
+        return {
+            phrase: key
+            for key, per_language in self.speech.items()
+            for phrase in per_language.get(language, ())
+        }
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,19 @@ class SessionOutcome:
     pressed: str = ""
     said: list[str] = field(default_factory=list)
     error: str = ""
+    # Monotonic times: the caller's first and last speech packet, the IVR's first and last
+    # frame that was not silence (for barge-in and turn latency figures).
+    speech_started: float | None = None
+    speech_ended: float | None = None
+    audio_started: float | None = None
+    audio_ended: float | None = None
+
+    @property
+    def audio_after_speech(self) -> float | None:
+        """Seconds of IVR audio the caller heard after starting to speak (barge-in delay)."""
+        if self.speech_started is None or self.audio_ended is None:
+            return None
+        return max(0.0, self.audio_ended - self.speech_started)
 
 
 class AudioSocketPeer:
@@ -107,6 +120,9 @@ class AudioSocketPeer:
                 if packet:
                     sock.sendall(wire.encode_audio(packet))
                     last_activity = now
+                    if speech_at is not None and now >= speech_at and any(packet):
+                        outcome.speech_started = outcome.speech_started or now
+                        outcome.speech_ended = now
             while keys and now >= keys[0][0]:
                 digit = keys.pop(0)[1]
                 sock.sendall(bytes([wire.KIND_DTMF, 0, 1]) + digit.encode())
@@ -132,6 +148,9 @@ class AudioSocketPeer:
                     return outcome
                 if frame.kind == wire.KIND_AUDIO:
                     outcome.played += frame.payload
+                    if any(frame.payload):
+                        outcome.audio_started = outcome.audio_started or last_activity
+                        outcome.audio_ended = last_activity
                 else:
                     # DTMF (or anything else) sent to Asterisk: it logs an error and resets.
                     outcome.result = -1

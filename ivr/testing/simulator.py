@@ -22,7 +22,7 @@ from pathlib import Path
 
 from ivr.testing import agi_peer
 from ivr.testing.agi_peer import AgiPeer, find_sound, sound_seconds
-from ivr.testing.audiosocket_peer import AudioSocketPeer
+from ivr.testing.audiosocket_peer import AudioSocketPeer, SessionOutcome
 from ivr.testing.caller import Action, HangUp, Listen, Press
 
 DEFAULT_SOUNDS = [Path("/usr/share/asterisk/sounds")]
@@ -56,6 +56,7 @@ class Channel:
     variables: dict[str, str] = field(default_factory=dict)
     events: list[Event] = field(default_factory=list)
     played: list[bytes] = field(default_factory=list)
+    sessions: list[SessionOutcome] = field(default_factory=list)
     started: float = field(default_factory=time.monotonic)
     process: subprocess.Popen[bytes] | None = None  # classic AGI: the script's process
 
@@ -79,6 +80,7 @@ class CallResult:
     played: list[bytes]
     agi_status: list[str]
     hung_up_by_caller: bool
+    sessions: list[SessionOutcome] = field(default_factory=list)  # AudioSocket, in order
 
     def kinds(self, kind: str) -> list[str]:
         return [e.text for e in self.events if e.kind == kind]
@@ -143,7 +145,12 @@ class SimulatedCall:
         if not channel.dead:
             channel.log("dialplan", "Hangup()")
         return CallResult(
-            channel.events, dict(channel.variables), channel.played, self.agi_status, channel.dead
+            channel.events,
+            dict(channel.variables),
+            channel.played,
+            self.agi_status,
+            channel.dead,
+            channel.sessions,
         )
 
     def _connect(self, script: str, args: list[str]) -> socket.socket:
@@ -428,6 +435,7 @@ class _Handlers:
             session, address, channel.actions, channel.packet_ms, channel.continuous_media
         )
         outcome = peer.run()
+        channel.sessions.append(outcome)
         channel.played.append(bytes(outcome.played))
         seconds = len(outcome.played) / 16000
         what = f"AudioSocket: heard {seconds:.1f} s of IVR audio"

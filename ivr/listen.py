@@ -1,0 +1,145 @@
+"""A speech turn: say a prompt while listening, and tell the script what the caller answered.
+
+The prompt plays over AudioSocket while the caller's audio goes through the VAD; speech stops
+the prompt (barge-in), its end ends the turn, and the utterance is decoded by the recognizer of
+the call's language (a streaming engine while the caller speaks, an utterance engine once the
+socket is closed). A key ends the turn too. A language with no recognizer runs the same turn
+with keys only, so a missing model costs the caller speech, never the call.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
+
+from ivr.asr.base import Decoder, Engine
+from ivr.media import AudioSource, TurnSpec
+from ivr.privacy import mask_number
+from ivr.vad import VadSettings
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from ivr.call import Call
+
+log = logging.getLogger(__name__)
+
+# Silence that ends an utterance: a menu answer is one or two words; free speech and digit
+# strings have pauses inside them.
+END_SILENCE_GRAMMAR = 0.4
+END_SILENCE_FREE = 0.7
+
+
+class NoWayToAnswer(Exception):
+    """A turn that allows neither keys nor speech (no recognizer for the language)."""
+
+
+@dataclass(frozen=True)
+class Heard:
+    """What the caller answered.
+
+    ``status`` is "speech" (``text``, ``confidence``), "digits" (``digits``), "no-input"
+    (nothing before the timeout) or "no-match" (speech, but nothing the grammar or the
+    recognizer could make out). A hangup is not a status: like every command, the turn raises
+    :class:`ivr.call.CallerHungUp`.
+    """
+
+    status: str
+    text: str = ""
+    confidence: float = 0.0
+    digits: str = ""
+    interrupted: bool = False  # the caller spoke or pressed a key over the prompt
+    speech_end: float | None = None  # monotonic time of the caller's last voiced frame
+    engine: str = ""  # the recognizer that decoded it, "" when none listened
+
+
+def recognizer_for(call: Call, language: str) -> Engine | None:
+    recognizers = getattr(call.services, "recognizers", None)
+    return recognizers.get(language) if recognizers is not None else None
+
+
+def listen(
+    call: Call,
+    prompt: str | bytes | AudioSource,
+    *,
+    grammar: Sequence[str] | None,
+    dtmf: bool,
+    no_input_timeout: float,
+    max_speech: float,
+    barge_in: bool,
+    max_digits: int,
+    language: str,
+    end_silence: float | None,
+) -> Heard:
+    engine = recognizer_for(call, language)
+    if engine is None and not dtmf:
+        raise NoWayToAnswer(f"no recognizer for {language!r} and keys are not allowed")
+    if isinstance(prompt, str):
+        if prompt:
+            call.verbose(f'ivr: say "{prompt}"', 3)
+        audio: bytes | AudioSource = (
+            call.services.prompts.audio(prompt, language) if prompt else b""
+        )
+    else:
+        audio = prompt
+    if end_silence is None:
+        end_silence = END_SILENCE_GRAMMAR if grammar else END_SILENCE_FREE
+    spec = TurnSpec(
+        max_digits=max_digits if dtmf else 0,
+        timeout=no_input_timeout,
+        barge_in=barge_in,
+        speech=engine is not None,
+        max_speech=max_speech,
+        vad=VadSettings(end_silence=end_silence),
+    )
+    decoder = engine.decoder(grammar) if engine is not None else None
+    try:
+        heard = _turn(call, audio, spec, decoder)
+    finally:
+        if decoder is not None:
+            decoder.close()
+    heard = replace(heard, engine=engine.name if engine and heard.text else "")
+    _log(call, heard, bool(grammar))
+    return heard
+
+
+def _turn(call: Call, audio: bytes | AudioSource, spec: TurnSpec, decoder: Decoder | None) -> Heard:
+    result = call.turn(audio, spec, on_speech=decoder.accept if decoder else None)
+    common = {"interrupted": result.interrupted, "speech_end": result.speech_end}
+    if result.status == "digits":
+        return Heard("digits", digits=result.digits, **common)  # type: ignore[arg-type]
+    if result.status == "speech" and decoder is not None:
+        hypothesis = decoder.finish()
+        if hypothesis.text:
+            return Heard("speech", hypothesis.text, hypothesis.confidence, **common)  # type: ignore[arg-type]
+        return Heard("no-match", confidence=hypothesis.confidence, **common)  # type: ignore[arg-type]
+    if result.status == "error":
+        log.warning("call %s: media turn failed (%s); counted as no input", call.id, result.error)
+    return Heard("no-input", **common)  # type: ignore[arg-type]
+
+
+def has_number(text: str) -> bool:
+    """Digits, or number words in any of our languages (a spoken ID number, a PIN)."""
+    from ivr.asr.numbers import digits_from_speech, number_from_speech
+
+    if any(ch.isdigit() for ch in text):
+        return True
+    return any(
+        digits_from_speech(word, lang) is not None or number_from_speech(word, lang) is not None
+        for word in text.split()
+        for lang in ("en", "vi", "zh")
+    )
+
+
+def _log(call: Call, heard: Heard, grammar: bool) -> None:
+    """What was heard goes to the Asterisk console, but never a number the caller gave: only a
+    menu answer (a grammar phrase with no number in it) or a single key is shown as it is."""
+    if heard.status == "speech":
+        shown = heard.text if grammar and not has_number(heard.text) else "(speech)"
+        call.verbose(f'ivr: heard "{shown}" ({heard.confidence:.2f}, {heard.engine})', 3)
+    elif heard.status == "digits":
+        keys = heard.digits if len(heard.digits) == 1 else mask_number(heard.digits)
+        call.verbose(f"ivr: keys {keys}", 3)
+    else:
+        call.verbose(f"ivr: {heard.status}", 3)
