@@ -422,3 +422,44 @@ def test_every_problem_of_every_file(tmp_path: Path) -> None:
     assert "not UTF-8" in caught.value.problems[-1].message
     with pytest.raises(FlowError, match="no such folder"):
         load_flows(tmp_path / "missing")
+
+
+# -- menus answered by voice ----------------------------------------------------------------------
+
+SPEECH = """    options: {1: info, "2": hours}
+    speech:
+      "1": {vi: [thông tin], en: [Information, "  more   info "]}
+      "2": {en: [hours]}
+"""
+
+
+def test_menu_speech_phrases_per_language() -> None:
+    text = edit('    options: {1: info, "2": hours}\n', SPEECH)
+    menu = load_text(text).node("menu")
+    assert isinstance(menu, MenuNode)
+    assert menu.phrases("en") == {"information": "1", "more info": "1", "hours": "2"}
+    assert menu.phrases("vi") == {"thông tin": "1"}  # option 2 is key-only in Vietnamese
+    assert menu.phrases("zh") == {}
+
+
+def test_speech_for_a_key_the_menu_does_not_offer() -> None:
+    text = edit('    options: {1: info, "2": hours}\n', SPEECH.replace('"2": {en', '"3": {en'))
+    problem = only_problem(text)
+    assert problem.line == line_of(text, '"3": {en')
+    assert (problem.path, problem.message) == (
+        "nodes.menu.speech.3",
+        "'3' is not one of this menu's options (1, 2)",
+    )
+
+
+def test_one_phrase_for_two_keys_and_a_foreign_language() -> None:
+    text = edit(
+        '    options: {1: info, "2": hours}\n',
+        SPEECH.replace("en: [hours]", "en: [information], zh: [时间]"),
+    )
+    problems = check_text(text, "dialplans/tiny.yaml")
+    messages = sorted(p.message for p in problems)
+    assert messages == [
+        "'information' already chooses option '1'",
+        "'zh' is not one of the flow's languages (vi, en)",
+    ]
