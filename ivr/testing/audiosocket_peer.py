@@ -18,6 +18,8 @@ import time
 import uuid
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from ivr import audiosocket as wire
 from ivr.testing.caller import Action, HangUp, Listen, Press, Say
 
@@ -32,11 +34,11 @@ class SessionOutcome:
     pressed: str = ""
     said: list[str] = field(default_factory=list)
     error: str = ""
-    # Monotonic times: the caller's first and last speech packet, the IVR's first and last
-    # frame that was not silence (for barge-in and turn latency figures).
+    # Monotonic times: the caller's first and last voiced packet, the IVR's first audio frame
+    # and its last voiced one (for turn latency and barge-in figures).
     speech_started: float | None = None
     speech_ended: float | None = None
-    audio_started: float | None = None
+    first_frame: float | None = None
     audio_ended: float | None = None
 
     @property
@@ -97,6 +99,8 @@ class AudioSocketPeer:
         start = time.monotonic()
         hangup_at = self._take_hangup(start)
         keys, audio, speech_at, label = ([], b"", None, "") if hangup_at else self._schedule(start)
+        if speech_at is not None:
+            hangup_at = self._take_hangup(start, "speaking")
         outcome = SessionOutcome(0)
         if label:
             outcome.said.append(label)
@@ -120,7 +124,7 @@ class AudioSocketPeer:
                 if packet:
                     sock.sendall(wire.encode_audio(packet))
                     last_activity = now
-                    if speech_at is not None and now >= speech_at and any(packet):
+                    if speech_at is not None and now >= speech_at and _voiced(packet):
                         outcome.speech_started = outcome.speech_started or now
                         outcome.speech_ended = now
             while keys and now >= keys[0][0]:
@@ -148,8 +152,8 @@ class AudioSocketPeer:
                     return outcome
                 if frame.kind == wire.KIND_AUDIO:
                     outcome.played += frame.payload
-                    if any(frame.payload):
-                        outcome.audio_started = outcome.audio_started or last_activity
+                    outcome.first_frame = outcome.first_frame or last_activity
+                    if _voiced(frame.payload):
                         outcome.audio_ended = last_activity
                 else:
                     # DTMF (or anything else) sent to Asterisk: it logs an error and resets.
@@ -157,10 +161,20 @@ class AudioSocketPeer:
                     outcome.error = f"IVR sent unsupported frame kind 0x{frame.kind:02x}"
                     return outcome
 
-    def _take_hangup(self, start: float) -> float | None:
+    def _take_hangup(self, start: float, when: str = "media") -> float | None:
         action = self.actions[0] if self.actions else None
         if isinstance(action, HangUp):
-            if action.when == "media":
+            if action.when == when:
                 self.actions.pop(0)
                 return start + action.delay
         return None
+
+
+# A packet louder than this peak (about -30 dBFS) counts as speech or prompt audio: the quiet
+# lead-in and tail of a recording are not the caller speaking.
+VOICED_PEAK = 1000
+
+
+def _voiced(pcm: bytes) -> bool:
+    samples = np.frombuffer(pcm[: len(pcm) // 2 * 2], dtype="<i2")
+    return bool(samples.size) and int(np.abs(samples.astype(np.int32)).max()) > VOICED_PEAK

@@ -32,10 +32,14 @@ class Say:
 
 @dataclass(frozen=True)
 class HangUp:
+    """Leave the call ``delay`` seconds into the next media command (``when`` says which)."""
+
     delay: float = 0.2  # seconds into the next media command
     # "media": during the next command that plays or listens; "between": right after the
     # current reply, while no command runs; "before-reply": when the next command arrives,
-    # before Asterisk answers it (the HANGUP line then sits between command and reply).
+    # before Asterisk answers it (the HANGUP line then sits between command and reply);
+    # "speaking": right after a ``Say``, in the same AudioSocket session (mid-sentence when
+    # ``delay`` is shorter than the speech).
     when: str = "media"
 
 
