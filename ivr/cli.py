@@ -84,6 +84,12 @@ def _parser() -> argparse.ArgumentParser:
 
     db = sub.add_parser("db", help="database")
     db.add_argument("action", choices=["upgrade"])
+
+    models = sub.add_parser("models", help="speech models: list them, or download a vosk model")
+    models.add_argument("action", nargs="?", choices=["list", "download"], default="list")
+    models.add_argument("language", nargs="?", help="with download: vi, zh, en, ...")
+    models.add_argument("--name", help="a catalog model name (default: newest small one)")
+    models.add_argument("--force", action="store_true", help="replace an installed model")
     return parser
 
 
@@ -96,6 +102,7 @@ def main(argv: list[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     handler = {"serve": _serve, "call": _call, "agi": _agi, "flows": _flows, "db": _db}
+    handler["models"] = _models
     return handler[args.command](args, settings)
 
 
@@ -192,6 +199,12 @@ def _db(args: argparse.Namespace, settings: Settings) -> int:
     migrate(settings.db_url)
     print(f"database at {settings.db_url.split('@')[-1]} is up to date")
     return 0
+
+
+def _models(args: argparse.Namespace, settings: Settings) -> int:
+    from ivr.asr.models import command
+
+    return command(args, settings)
 
 
 if __name__ == "__main__":
