@@ -90,6 +90,11 @@ def _parser() -> argparse.ArgumentParser:
     models.add_argument("language", nargs="?", help="with download: vi, zh, en, ...")
     models.add_argument("--name", help="a catalog model name (default: newest small one)")
     models.add_argument("--force", action="store_true", help="replace an installed model")
+
+    prompts = sub.add_parser("prompts", help="pre-render the prompts of the flows")
+    prompts.add_argument("action", choices=["render"])
+    prompts.add_argument("--flows", type=Path, help="a folder of flows (default: settings)")
+    prompts.add_argument("--language", choices=["vi", "zh", "en"])
     return parser
 
 
@@ -103,6 +108,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     handler = {"serve": _serve, "call": _call, "agi": _agi, "flows": _flows, "db": _db}
     handler["models"] = _models
+    handler["prompts"] = _prompts
     return handler[args.command](args, settings)
 
 
@@ -205,6 +211,12 @@ def _models(args: argparse.Namespace, settings: Settings) -> int:
     from ivr.asr.models import command
 
     return command(args, settings)
+
+
+def _prompts(args: argparse.Namespace, settings: Settings) -> int:
+    from ivr.tts.render import main as render
+
+    return render(args.flows or settings.dialplans_dir, settings, args.language)
 
 
 if __name__ == "__main__":
