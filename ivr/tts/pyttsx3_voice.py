@@ -195,51 +195,62 @@ def _pythonpath() -> str:
 def serve(reply_fd: int) -> None:
     """The worker's loop: one JSON request a line on stdin, one JSON reply a line on
     ``reply_fd``; ends when stdin closes (the IVR stopped or died)."""
-    import pyttsx3
-    from pyttsx3.drivers import _espeak
-
-    engine = pyttsx3.init("espeak")
-    # espeak runs asynchronously in its own thread, and a voice change is queued there too.
-    # runAndWait() ends its command queue with driver.stop(), which cancels whatever espeak is
-    # still doing: seen here in ~1 of 100 syntheses, that cancelled the text just queued and
-    # the wav came out empty. Nothing in a worker needs stopping (the IVR kills a worker that
-    # overruns), so stop() waits for espeak to be idle instead.
-    engine.proxy._driver.stop = lambda: _wait_idle(_espeak)
-    installed = _installed(engine)
+    speaker = _Speaker()
     with os.fdopen(reply_fd, "wb") as replies:
         for line in sys.stdin.buffer:
             request = json.loads(line)
             try:
-                reply = _save(engine, installed, request)
+                reply = speaker.save(request)
             except Exception as exc:  # reported to the caller, who raises SynthesisError
                 reply = {"error": f"{type(exc).__name__}: {exc}"[:300]}
             replies.write(json.dumps(reply).encode() + b"\n")
             replies.flush()
 
 
-def _wait_idle(espeak: Any) -> None:
-    while espeak.IsPlaying():  # bounded by the caller's deadline: it kills this process
-        time.sleep(0.001)
+class _Speaker:
+    """pyttsx3's espeak engine, used so that a reply means the wav is whole.
 
+    espeak synthesizes in a thread of its own, and pyttsx3 2.99 works around it badly:
+    * ``runAndWait()`` returns after *starting* the text, then one 10 ms sleep: the wav is
+      written later by espeak's thread (under load: after the reply, so the IVR read an empty
+      file). The end is the "finished-utterance" notification, sent after the file is written.
+    * its command queue ends with ``driver.stop()``, which cancels whatever espeak is still
+      doing, such as the voice change just queued; about 1 synthesis in 100 then cancelled the
+      text itself and the wav came out empty. Nothing in a worker needs stopping (the IVR kills
+      a worker that overruns), so ``stop()`` here waits for espeak to be idle instead.
+    """
 
-def _installed(engine: Any) -> set[str]:
-    """Every name a voice can be chosen by: its id ("aav/vi"), its file name ("vi") and its
-    languages. espeak quietly keeps the previous voice when asked for one it lacks."""
-    names: set[str] = set()
-    for voice in engine.getProperty("voices"):
-        names |= {voice.id, voice.id.rpartition("/")[2], *(voice.languages or ())}
-    return names
+    def __init__(self) -> None:
+        import pyttsx3
+        from pyttsx3.drivers import _espeak
 
+        self._espeak = _espeak
+        self.engine = pyttsx3.init("espeak")
+        self.engine.proxy._driver.stop = self._wait_idle
+        self._finished = threading.Event()
+        self.engine.connect("finished-utterance", lambda **_: self._finished.set())
+        # every name a voice can be chosen by: its id ("aav/vi"), its file name ("vi") and
+        # its languages. espeak quietly keeps the previous voice when asked for one it lacks.
+        self.installed: set[str] = set()
+        for voice in self.engine.getProperty("voices"):
+            self.installed |= {voice.id, voice.id.rpartition("/")[2], *(voice.languages or ())}
 
-def _save(engine: Any, installed: set[str], request: dict[str, Any]) -> dict[str, Any]:
-    if request["voice"] not in installed:
-        return {"missing": request["voice"]}
-    for _attempt in range(2):  # an empty wav once more (the first one after start-up)
-        engine.setProperty("voice", request["voice"])
-        engine.setProperty("rate", request["rate"])
-        engine.save_to_file(request["text"], request["path"])
-        engine.runAndWait()
-        with wave.open(request["path"], "rb") as saved:
-            if saved.getnframes():
-                break
-    return {"ok": True}
+    def save(self, request: dict[str, Any]) -> dict[str, Any]:
+        if request["voice"] not in self.installed:
+            return {"missing": request["voice"]}
+        for _attempt in range(2):  # an empty wav is tried once more
+            self._wait_idle()
+            self._finished.clear()
+            self.engine.setProperty("voice", request["voice"])
+            self.engine.setProperty("rate", request["rate"])
+            self.engine.save_to_file(request["text"], request["path"])
+            self.engine.runAndWait()
+            self._finished.wait()  # bounded by the caller's deadline: it kills this process
+            with wave.open(request["path"], "rb") as saved:
+                if saved.getnframes():
+                    break
+        return {"ok": True}
+
+    def _wait_idle(self) -> None:
+        while self._espeak.IsPlaying():  # bounded like the wait above
+            time.sleep(0.001)
