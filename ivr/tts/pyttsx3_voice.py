@@ -3,17 +3,19 @@
 Why worker processes and not one engine in this process behind a lock:
 
 * pyttsx3's engine is a process singleton with its own event loop, and its espeak driver keeps
-  global C state (one synth callback per process). A lock would make it safe, but
-* ``runAndWait()`` cannot be bounded from inside: when espeak never reports the end of the
-  message (an exception in the driver's ctypes callback, such as a failed write of the wav
-  file, is printed and swallowed) the loop spins forever, holding the lock, and every call
-  after it waits. A worker process is killed at the deadline and replaced; a thread cannot be.
+  global C state (one synth callback per process). A lock would make calls safe, but
+* a stuck synthesis could not be bounded: ``runAndWait()`` returns after *starting* espeak,
+  whose own thread makes the audio and writes the wav; when that thread fails (an exception in
+  the driver's ctypes callback, such as a failed write, is printed and swallowed) the end never
+  comes, and waiting for it would hold the lock for good. A worker is killed at the deadline
+  and replaced; a thread cannot be.
 * the driver ``print()``s "Audio saved to ..." on stdout, and stdout is the AGI channel of
   classic AGI (``ivr agi``). A worker's stdout is /dev/null; its replies use their own pipe.
-
-Measured on the 2-core target (bench/tts.py): the engine's own work is ~10 ms a sentence and
-sox ~8 ms; a worker round trip adds ~1 ms; a worker starts in ~0.2 s, once. Two workers (one
-per core) synthesize in parallel, which one locked engine cannot.
+* it is faster under load. bench/tts.py on the 2-core target, 90 texts from 8 threads, in
+  two runs: one locked engine 31.6 and 20.7 ms a text (latency p50 244 and 172 ms), two
+  workers 24.4 and 15.5 ms (p50 175 and 120 ms); one at a time both take 30-45 ms a sentence
+  (synthesis, sox, and for a worker a ~1 ms round trip). A worker starts in ~0.2 s, once;
+  the second only when two texts are asked for at once.
 
 The wav that pyttsx3 writes (22.05 kHz) is converted by sox to 8 kHz 16-bit mono slin.
 """

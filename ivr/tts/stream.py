@@ -107,12 +107,24 @@ class SpeechStream:
         return self._thread is not None and self._thread.is_alive()
 
     def _produce(self) -> None:
+        try:
+            if self._synthesize_all() and self._on_complete is not None:
+                try:
+                    self._on_complete(bytes(self._audio))  # before finished: then it is kept
+                except Exception as exc:
+                    log.warning("synthesized audio not kept: %s: %s", type(exc).__name__, exc)
+        finally:
+            with self._lock:
+                self._done = True
+
+    def _synthesize_all(self) -> bool:
+        """Every piece, in order, until closed; False when it stopped short."""
         assert self._voice is not None
         made = 0
         try:
             for piece in self._pieces:
                 if self._stop.is_set():
-                    return
+                    return False
                 audio = self._voice.synthesize(piece)
                 with self._lock:
                     self._audio += audio
@@ -128,11 +140,5 @@ class SpeechStream:
                 reason,
             )
             log.debug("the clause that failed: %r", self._pieces[made], exc_info=True)
-        finally:
-            with self._lock:
-                self._done = True
-        if made == len(self._pieces) and self._on_complete is not None:
-            try:
-                self._on_complete(bytes(self._audio))
-            except Exception as exc:
-                log.warning("synthesized audio not kept: %s: %s", type(exc).__name__, exc)
+            return False
+        return True
