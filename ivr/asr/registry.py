@@ -4,7 +4,13 @@ Each language's engine comes from ``IVR_ASR`` and its model from ``<models_dir>/
 or else from a model a Python package ships (Whisper tiny.en for English, vosk's small Korean
 model). A language without a usable model either stops the start (``IVR_ASR_MISSING=error``)
 or runs its menus with keys only (``dtmf``, the default), logged once with where to put the
-model. Models load at start, in parallel, so the first call does not wait for them.
+model. A language with no engine in ``IVR_ASR`` runs with keys only whatever the policy: that
+is a choice, not a missing file.
+
+Models load at start, so the first call does not wait: about 2 s for Whisper tiny.en and 3 s
+for vosk's small Korean model on 2 cores, each including a check decode that also warms it up.
+Loading them in parallel measured no faster on 2 cores (both are CPU-bound), so they load one
+after another.
 """
 
 from __future__ import annotations
@@ -13,7 +19,6 @@ import importlib.util
 import logging
 import time
 from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -110,32 +115,28 @@ class Recognizers:
     @classmethod
     def load(cls, settings: Settings, languages: Iterable[str]) -> Recognizers:
         configured = settings.asr_engines
-        for language, engine in configured.items():
-            if engine not in ENGINES:
+        for language, name in configured.items():
+            if name not in ENGINES:
                 raise ValueError(
-                    f"IVR_ASR: unknown speech engine {engine!r} for language {language!r} "
+                    f"IVR_ASR: unknown speech engine {name!r} for language {language!r} "
                     f"(known: {', '.join(ENGINES)})"
                 )
-        wanted = list(dict.fromkeys(languages))
+        engines: dict[str, Engine] = {}
         missing: dict[str, str] = {}
-        places = []
-        for language in wanted:
-            if language not in configured:
+        for language in dict.fromkeys(languages):
+            engine = configured.get(language)
+            if engine is None:
                 missing[language] = f"no speech engine for language {language!r} in IVR_ASR"
                 log.warning("%s: its menus use keys only", missing[language])
                 continue
-            places.append(find_model(settings, language, configured[language]))
-        with ThreadPoolExecutor(max_workers=2, thread_name_prefix="asr-load") as pool:
-            outcomes = list(pool.map(lambda place: _load(place, settings.asr_threads), places))
-        engines: dict[str, Engine] = {}
-        for place, outcome in zip(places, outcomes, strict=True):
+            outcome = _load(find_model(settings, language, engine), settings.asr_threads)
             if isinstance(outcome, ModelMissing):
                 if settings.asr_missing == "error":
                     raise outcome
-                missing[place.language] = str(outcome)
+                missing[language] = str(outcome)
                 log.warning("%s; until then its menus use keys only", outcome)
             else:
-                engines[place.language] = outcome
+                engines[language] = outcome
         return cls(engines, missing)
 
 
