@@ -148,6 +148,19 @@ def test_vosk_grammar_keeps_the_phrase_as_written(vosk_ko: Engine) -> None:
 
 
 @pytest.mark.slow
+def test_vosk_grammar_words_the_model_lacks(
+    vosk_ko: Engine, caplog: pytest.LogCaptureFixture
+) -> None:
+    menu = ["예약", "연결 qzxv"]  # "qzxv" is not in the model: the phrase is heard as "연결"
+    with caplog.at_level(logging.WARNING, logger="ivr.asr.vosk_engine"):
+        assert decode(vosk_ko, korean("연결"), menu)[1].text == "연결 qzxv"
+        assert decode(vosk_ko, korean("예약"), menu)[1].text == "예약"
+    warnings = [record.getMessage() for record in caplog.records]
+    assert len(warnings) == 1 and "qzxv" in warnings[0]  # once per menu, not per turn
+    assert decode(vosk_ko, korean("예약"), ["qzxv", "vxzq"])[1].text == ""
+
+
+@pytest.mark.slow
 def test_vosk_close_frees_and_is_idempotent(vosk_ko: Engine) -> None:
     before = vosk_ko.open_decoders
     decoders = [vosk_ko.decoder(), vosk_ko.decoder(MENU_KO), vosk_ko.decoder(YES_NO_KO)]

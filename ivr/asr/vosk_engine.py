@@ -59,7 +59,7 @@ class VoskEngine:
         self._has_unknown = self._model.vosk_model_find_word(UNKNOWN) >= 0
         self._open = 0
         self._lock = threading.Lock()
-        self._checked: dict[tuple[str, ...], None] = {}
+        self._grammars: dict[tuple[str, ...], dict[str, str]] = {}
         self._idle: list[Any] = []
         # A model whose graph is damaged loads, then fails here: find it at start, not in a call.
         # The probe also pays the first recognizer's graph composition before the first call.
@@ -74,9 +74,8 @@ class VoskEngine:
             return self._open
 
     def decoder(self, grammar: Sequence[str] | None = None) -> VoskDecoder:
-        phrases = {_phrase_key(phrase): phrase for phrase in grammar} if grammar else None
-        if phrases is not None and self.runtime_grammar:
-            self._check_vocabulary(tuple(phrases))
+        phrases = self._grammar(tuple(grammar)) if grammar else None
+        if phrases and self.runtime_grammar:
             words = [*phrases, UNKNOWN] if self._has_unknown else list(phrases)
             recognizer = self._vosk.KaldiRecognizer(
                 self._model, SAMPLE_RATE, json.dumps(words, ensure_ascii=False)
@@ -84,6 +83,8 @@ class VoskEngine:
             recognizer.SetWords(True)
             reusable = False
         else:
+            # Free speech; or a model without runtime grammars (its transcript is mapped to
+            # the closest phrase); or a menu none of whose words the model knows (no match).
             with self._lock:
                 recognizer = self._idle.pop() if self._idle else None
             if recognizer is None:
@@ -105,33 +106,36 @@ class VoskEngine:
             if recognizer is not None and len(self._idle) < IDLE_RECOGNIZERS:
                 self._idle.append(recognizer)
 
-    def _check_vocabulary(self, phrases: tuple[str, ...]) -> None:
-        """Warn once per grammar about words the model cannot recognise (vosk drops them)."""
+    def _grammar(self, grammar: tuple[str, ...]) -> dict[str, str]:
+        """What vosk is told to listen for -> the menu's phrase as written.
+
+        vosk drops words its model lacks (and says so on stderr at every turn), which would
+        leave a phrase vosk can hear but we would not recognise; so the words are looked up
+        here, once per grammar, a warning names the missing ones, and the phrase is listened
+        for as the words the model has."""
         with self._lock:
-            if phrases in self._checked:
-                return
-            if len(self._checked) > 1000:
-                self._checked.clear()
-            self._checked[phrases] = None
-        unknown = sorted(
-            {
-                word
-                for phrase in phrases
-                for word in phrase.split()
-                if self._model.vosk_model_find_word(word) < 0
-            }
-        )
-        if unknown:
+            known = self._grammars.get(grammar)
+        if known is not None:
+            return known
+        known, missing = {}, set()
+        for phrase in grammar:
+            words = phrase.lower().split()
+            heard = [word for word in words if self._model.vosk_model_find_word(word) >= 0]
+            missing.update(set(words) - set(heard))
+            if heard:
+                known.setdefault(" ".join(heard), phrase)
+        if missing:
             log.warning(
-                "vosk %s model in %s lacks the words %s: menu phrases with them cannot be heard",
+                "vosk %s model in %s lacks the words %s: menu phrases are heard without them",
                 self.language,
                 self.model_dir,
-                ", ".join(unknown),
+                ", ".join(sorted(missing)),
             )
-
-
-def _phrase_key(phrase: str) -> str:
-    return " ".join(phrase.lower().split())
+        with self._lock:
+            if len(self._grammars) > 1000:
+                self._grammars.clear()
+            self._grammars[grammar] = known
+        return known
 
 
 class VoskDecoder:
