@@ -7,8 +7,10 @@ from dataclasses import dataclass
 
 from ivr.agi_scripts import load_scripts
 from ivr.agi_server import FastAgiServer
+from ivr.asr.registry import Recognizers
 from ivr.call_records import CallRecords
 from ivr.db import Database, migrate
+from ivr.flow.loader import FlowError
 from ivr.flow.store import FlowStore
 from ivr.media_server import MediaServer
 from ivr.services import Services
@@ -25,14 +27,25 @@ def build_services(settings: Settings, keep_records: bool = True) -> Services:
     if keep_records:
         migrate(settings.db_url)
         records = CallRecords(Database(settings.db_url))
+    flows = FlowStore(settings.dialplans_dir, set(scripts))
     return Services(
         settings=settings,
-        flows=FlowStore(settings.dialplans_dir, set(scripts)),
-        prompts=PromptCache(settings.prompts_dir),
+        flows=flows,
+        prompts=PromptCache(settings.prompts_dir, settings.tts_engines),
         state=make_state(settings),
         records=records,
         scripts=scripts,
+        recognizers=Recognizers.load(settings, speech_languages(settings, flows)),
     )
+
+
+def speech_languages(settings: Settings, flows: FlowStore) -> list[str]:
+    """The languages of the flows in force, and any other language IVR_ASR names."""
+    try:
+        in_flows = [lang for flow in flows.current() for lang in flow.languages]
+    except FlowError:
+        in_flows = []  # reported by the flow store; a later fix still finds the engines here
+    return list(dict.fromkeys(in_flows + list(settings.asr_engines)))
 
 
 @dataclass

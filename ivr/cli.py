@@ -114,12 +114,19 @@ def main(argv: list[str] | None = None) -> int:
 
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
     from ivr.app import start
+    from ivr.asr.base import ModelMissing
+    from ivr.flow.loader import FlowError
 
     if args.agi_port is not None:
         settings = replace(settings, agi_port=args.agi_port)
     if args.media_port is not None:
         settings = replace(settings, media_port=args.media_port)
-    running = start(settings)
+    try:
+        running = start(settings)
+    except (ModelMissing, FlowError, ValueError) as exc:
+        # a missing speech model (IVR_ASR_MISSING=error), invalid flows, a bad setting
+        print(f"ivr: cannot start: {exc}", file=sys.stderr)
+        return 2
     print(
         f"ivr: FastAGI on {running.agi.host}:{running.agi.port}, "
         f"AudioSocket on {running.media.host}:{running.media.port}",

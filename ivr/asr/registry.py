@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import importlib.util
 import logging
+import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -87,7 +88,21 @@ def find_model(settings: Settings, language: str, engine: str) -> ModelPlace:
     return ModelPlace(language, engine, folder, None, "", "not installed")
 
 
+_LOADED: dict[tuple[str, str, Path, int], Engine] = {}
+_LOADING = threading.Lock()
+
+
 def load_engine(engine: str, language: str, path: Path, threads: int) -> Engine:
+    """One engine per model and process: loaded (and checked) the first time it is asked for,
+    shared after that by every call and every server of the process."""
+    key = (engine, language, path.resolve(), threads)
+    with _LOADING:
+        if key not in _LOADED:
+            _LOADED[key] = _new_engine(engine, language, path, threads)
+        return _LOADED[key]
+
+
+def _new_engine(engine: str, language: str, path: Path, threads: int) -> Engine:
     """Load one model (and check it decodes): the engine's own errors pass through."""
     if engine == "vosk":
         from ivr.asr.vosk_engine import VoskEngine
