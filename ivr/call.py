@@ -261,6 +261,25 @@ class Call:
             end_silence=end_silence,
         )
 
+    def listen_digits(
+        self,
+        prompt: str | bytes | AudioSource = b"",
+        max_digits: int = 12,
+        no_input_timeout: float = 8.0,
+        language: str | None = None,
+    ) -> Heard:
+        """A number keyed in or read out ("zero one two", "không một hai", "零幺二"): status
+        "digits" with the digit string either way. See :func:`ivr.listen.listen_digits`."""
+        from ivr.listen import listen_digits
+
+        return listen_digits(
+            self,
+            prompt,
+            max_digits=max_digits,
+            no_input_timeout=no_input_timeout,
+            language=language or self.language,
+        )
+
     def turn(
         self,
         audio: bytes | AudioSource,

@@ -104,6 +104,38 @@ def listen(
     return heard
 
 
+def listen_digits(
+    call: Call,
+    prompt: str | bytes | AudioSource,
+    *,
+    max_digits: int,
+    no_input_timeout: float,
+    language: str,
+) -> Heard:
+    """A number the caller keys in or reads out (an ID, an account, a PIN): "digits" with
+    ``digits`` set either way; speech that holds no digit string is a "no-match"."""
+    from ivr.asr.numbers import digits_from_speech
+
+    heard = listen(
+        call,
+        prompt,
+        grammar=None,
+        dtmf=True,
+        no_input_timeout=no_input_timeout,
+        max_speech=max(8.0, max_digits * 1.0),
+        barge_in=True,
+        max_digits=max_digits,
+        language=language,
+        end_silence=None,
+    )
+    if heard.status != "speech":
+        return heard
+    digits = digits_from_speech(heard.text, language)
+    if digits is None:
+        return replace(heard, status="no-match")
+    return replace(heard, status="digits", digits=digits)
+
+
 def _turn(call: Call, audio: bytes | AudioSource, spec: TurnSpec, decoder: Decoder | None) -> Heard:
     result = call.turn(audio, spec, on_speech=decoder.accept if decoder else None)
     common = {"interrupted": result.interrupted, "speech_end": result.speech_end}

@@ -16,11 +16,12 @@ class SynthesisError(Exception):
 class EspeakVoice:
     engine = "espeak-ng"
 
-    def __init__(self, language: str, speed: int = 160) -> None:
-        if language not in VOICES:
+    def __init__(self, language: str, speed: int = 160, voice: str | None = None) -> None:
+        """``voice`` names any installed espeak-ng voice; by default the language's own."""
+        if voice is None and language not in VOICES:
             raise SynthesisError(f"no espeak-ng voice configured for language {language!r}")
         self.language = language
-        self.voice = VOICES[language]
+        self.voice = voice or VOICES[language]
         self.speed = speed
 
     @property
