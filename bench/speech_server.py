@@ -23,7 +23,7 @@ from ivr.settings import Settings  # noqa: E402
 
 GRAMMARS = {
     "en": ["one", "two", "three", "four", "five", "six", "seven", "eight", "nine"],
-    "ko": ["하나", "둘", "셋", "넷", "다섯"],
+    "ko": ["예약", "도움말", "연결", "안녕하세요"],
 }
 PROMPTS = {"en": "Say a number.", "ko": "Say a number."}  # English voice: ko has no TTS here
 

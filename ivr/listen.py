@@ -19,7 +19,7 @@ from ivr.privacy import mask_number
 from ivr.vad import VadSettings
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
 
     from ivr.call import Call
 
@@ -29,6 +29,9 @@ log = logging.getLogger(__name__)
 # strings have pauses inside them.
 END_SILENCE_GRAMMAR = 0.4
 END_SILENCE_FREE = 0.7
+# Once a streaming recognizer's partial result is a whole menu phrase, this much silence ends
+# the turn: bench/turn_latency.py measured it saving ~0.2 s of every spoken menu answer.
+END_SILENCE_PHRASE_HEARD = 0.2
 
 
 class NoWayToAnswer(Exception):
@@ -92,10 +95,11 @@ def listen(
         speech=engine is not None,
         max_speech=max_speech,
         vad=VadSettings(end_silence=end_silence),
+        early_end_silence=min(END_SILENCE_PHRASE_HEARD, end_silence),
     )
     decoder = engine.decoder(grammar) if engine is not None else None
     try:
-        heard = _turn(call, audio, spec, decoder)
+        heard = _turn(call, audio, spec, decoder, grammar)
     finally:
         if decoder is not None:
             decoder.close()
@@ -136,8 +140,14 @@ def listen_digits(
     return replace(heard, status="digits", digits=digits)
 
 
-def _turn(call: Call, audio: bytes | AudioSource, spec: TurnSpec, decoder: Decoder | None) -> Heard:
-    result = call.turn(audio, spec, on_speech=decoder.accept if decoder else None)
+def _turn(
+    call: Call,
+    audio: bytes | AudioSource,
+    spec: TurnSpec,
+    decoder: Decoder | None,
+    grammar: Sequence[str] | None,
+) -> Heard:
+    result = call.turn(audio, spec, on_speech=_feeder(decoder, grammar))
     common = {"interrupted": result.interrupted, "speech_end": result.speech_end}
     if result.status == "digits":
         return Heard("digits", digits=result.digits, **common)  # type: ignore[arg-type]
@@ -149,6 +159,30 @@ def _turn(call: Call, audio: bytes | AudioSource, spec: TurnSpec, decoder: Decod
     if result.status == "error":
         log.warning("call %s: media turn failed (%s); counted as no input", call.id, result.error)
     return Heard("no-input", **common)  # type: ignore[arg-type]
+
+
+def _feeder(
+    decoder: Decoder | None, grammar: Sequence[str] | None
+) -> Callable[[bytes], object] | None:
+    """What the turn calls with the caller's speech: it feeds the decoder and, in a menu,
+    tells the turn whether the partial result so far is a whole phrase (None: no news)."""
+    if decoder is None:
+        return None
+    if not grammar:
+        return decoder.accept
+    # A phrase that begins a longer one ("insurance", "insurance card") is not the end yet.
+    said = {_plain(phrase) for phrase in grammar}
+    phrases = {p for p in said if not any(q.startswith(p + " ") for q in said)}
+
+    def feed(pcm: bytes) -> bool | None:
+        partial = decoder.accept(pcm)
+        return None if partial is None else _plain(partial) in phrases
+
+    return feed
+
+
+def _plain(text: str) -> str:
+    return " ".join(text.lower().split())
 
 
 def has_number(text: str) -> bool:

@@ -78,6 +78,9 @@ class TurnSpec:
     speech: bool = False  # listen for speech; its end ends the turn
     max_speech: float = 15.0  # seconds of speech before the turn ends anyway
     vad: VadSettings = field(default_factory=VadSettings)
+    # Silence that ends the turn once ``on_speech`` has said the answer is complete (a
+    # streaming recognizer heard a whole menu phrase): shorter than the VAD's end_silence.
+    early_end_silence: float | None = None
 
     @property
     def collects(self) -> bool:
@@ -120,6 +123,7 @@ class _Turn:
         self.prompt_end: float | None = None
         self.last_digit: float | None = None
         self.detector = SpeechDetector(spec.vad) if spec.speech else None
+        self.answer_complete = False  # what on_speech last said: True, False, None (no news)
 
     @property
     def playing(self) -> bool:
@@ -181,7 +185,11 @@ class _Turn:
         spec = self.spec
         detector = self.detector
         if detector is not None and detector.speaking and not self.result.digits:
-            if detector.ended(now) or detector.speech_seconds(now) >= spec.max_speech:
+            if (
+                detector.ended(now)
+                or self._ended_early(now, detector)
+                or detector.speech_seconds(now) >= spec.max_speech
+            ):
                 self.result.status = "speech"
             return
         if not spec.collects:
@@ -191,6 +199,12 @@ class _Turn:
                 self.result.status = "digits"
         elif self.prompt_end is not None and now - self.prompt_end >= spec.timeout:
             self.result.status = "timeout"
+
+    def _ended_early(self, now: float, detector: SpeechDetector) -> bool:
+        early = self.spec.early_end_silence
+        if early is None or not self.answer_complete or detector.last_voiced_at is None:
+            return False
+        return now - detector.last_voiced_at >= early
 
     def _receive(self) -> None:
         try:
@@ -238,7 +252,9 @@ class _Turn:
         if detector.speaking and not was_speaking:
             self._stop_prompt()  # barge-in: within one VAD window of the first voiced frame
         if speech and self.on_speech is not None:
-            self.on_speech(speech)
+            verdict = self.on_speech(speech)
+            if verdict is not None:
+                self.answer_complete = verdict is True
 
     def _on_digit(self, digit: str) -> None:
         spec = self.spec
@@ -268,11 +284,28 @@ def run_turn(
     try:
         result = _Turn(sock, source, spec, call_id, on_speech).run()
         if result.status != "hangup":
-            try:
-                sock.sendall(wire.encode(wire.KIND_HANGUP))  # graceful end: EXEC replies 0
-            except OSError:
-                pass
+            _end_gracefully(sock)
         return result
     finally:
         source.close()
         sock.close()
+
+
+# How long to wait for Asterisk to close its end after our hangup frame (it does at once).
+CLOSE_GRACE = 0.5
+
+
+def _end_gracefully(sock: socket.socket) -> None:
+    """Hangup frame, then wait for Asterisk to close: EXEC replies 0. Closing at once, with
+    caller audio still unread in our buffer, would make the kernel reset the connection, and
+    Asterisk, if it had not read the hangup frame yet, would fail the EXEC (result=-1)."""
+    try:
+        sock.sendall(wire.encode(wire.KIND_HANGUP))
+        sock.shutdown(socket.SHUT_WR)
+        deadline = time.monotonic() + CLOSE_GRACE
+        while time.monotonic() < deadline:
+            sock.settimeout(max(0.01, deadline - time.monotonic()))
+            if not sock.recv(65536):
+                return
+    except OSError:
+        pass

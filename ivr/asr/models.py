@@ -29,7 +29,13 @@ from pathlib import Path
 from typing import IO, Any
 from urllib.parse import urljoin
 
-from ivr.asr.registry import PACKAGED, find_model, model_problem, packaged_model
+from ivr.asr.registry import (
+    PACKAGED,
+    choose_model,
+    engine_choices,
+    model_problem,
+    packaged_model,
+)
 from ivr.settings import Settings
 
 # Our language codes -> the catalog's ("vn", "cn", "en-us"); others are the same in both.
@@ -110,7 +116,7 @@ def download(
 ) -> Path:
     """Download, check and install a vosk model as ``<models_dir>/<language>/``."""
     engine = settings.asr_engines.get(language, "vosk")
-    if engine != "vosk":
+    if "vosk" not in engine_choices(engine):
         raise DownloadError(
             f"IVR_ASR has {language}={engine}: `ivr models download` installs vosk models; "
             f"put a {engine} model in {settings.asr_models_dir / language} by hand"
@@ -215,8 +221,9 @@ def _mb(size: int) -> str:
 def list_models(settings: Settings, out: IO[str] = sys.stdout) -> None:
     out.write(f"speech models in {settings.asr_models_dir} (IVR_MODELS_DIR)\n")
     out.write(f"{'language':<10}{'engine':<9}{'installed':<11}{'size':>9}  folder\n")
-    for language, engine in settings.asr_engines.items():
-        place = find_model(settings, language, engine)
+    for language, spec in settings.asr_engines.items():
+        place = choose_model(settings, language, spec)
+        engine = place.engine
         if place.path is None:
             state, size = "no", "-"
             if place.problem != "not installed":

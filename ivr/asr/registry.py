@@ -1,6 +1,7 @@
 """The speech recognizers of one process: an engine per language, loaded at start.
 
-Each language's engine comes from ``IVR_ASR`` and its model from ``<models_dir>/<language>/``,
+Each language's engine comes from ``IVR_ASR`` (``en=vosk|whisper``: vosk if its model is
+installed, else Whisper) and its model from ``<models_dir>/<language>/``,
 or else from a model a Python package ships (Whisper tiny.en for English, vosk's small Korean
 model). A language without a usable model either stops the start (``IVR_ASR_MISSING=error``)
 or runs its menus with keys only (``dtmf``, the default), logged once with where to put the
@@ -88,6 +89,19 @@ def find_model(settings: Settings, language: str, engine: str) -> ModelPlace:
     return ModelPlace(language, engine, folder, None, "", "not installed")
 
 
+def engine_choices(spec: str) -> list[str]:
+    """``"vosk|whisper"`` -> ["vosk", "whisper"]: the engines of a language in order of
+    preference; the first one whose model is installed is used."""
+    return [name.strip() for name in spec.split("|") if name.strip()]
+
+
+def choose_model(settings: Settings, language: str, spec: str) -> ModelPlace:
+    """The model of the first engine in ``spec`` that has one; else why the first has none
+    (its folder is where an admin would put it)."""
+    places = [find_model(settings, language, engine) for engine in engine_choices(spec)]
+    return next((place for place in places if place.path is not None), places[0])
+
+
 _LOADED: dict[tuple[str, str, Path, int], Engine] = {}
 _LOADING = threading.Lock()
 
@@ -130,12 +144,13 @@ class Recognizers:
     @classmethod
     def load(cls, settings: Settings, languages: Iterable[str]) -> Recognizers:
         configured = settings.asr_engines
-        for language, name in configured.items():
-            if name not in ENGINES:
-                raise ValueError(
-                    f"IVR_ASR: unknown speech engine {name!r} for language {language!r} "
-                    f"(known: {', '.join(ENGINES)})"
-                )
+        for language, spec in configured.items():
+            for name in engine_choices(spec) or [spec]:
+                if name not in ENGINES:
+                    raise ValueError(
+                        f"IVR_ASR: unknown speech engine {name!r} for language {language!r} "
+                        f"(known: {', '.join(ENGINES)})"
+                    )
         engines: dict[str, Engine] = {}
         missing: dict[str, str] = {}
         for language in dict.fromkeys(languages):
@@ -144,7 +159,7 @@ class Recognizers:
                 missing[language] = f"no speech engine for language {language!r} in IVR_ASR"
                 log.warning("%s: its menus use keys only", missing[language])
                 continue
-            outcome = _load(find_model(settings, language, engine), settings.asr_threads)
+            outcome = _load(choose_model(settings, language, engine), settings.asr_threads)
             if isinstance(outcome, ModelMissing):
                 if settings.asr_missing == "error":
                     raise outcome

@@ -72,9 +72,13 @@ class AudioSocketPeer:
             sock = socket.create_connection((host, int(port)), timeout=2.0)
         except (ValueError, OSError) as exc:
             return SessionOutcome(-1, error=f"cannot start AudioSocket: {exc}")
+        outcome = SessionOutcome(0)
         try:
             sock.sendall(wire.encode_uuid(session))
-            return self._loop(sock)
+            return self._loop(sock, outcome)
+        except OSError as exc:  # a reset: Asterisk logs a failed read or write, EXEC gives -1
+            outcome.result, outcome.error = -1, f"AudioSocket connection failed: {exc}"
+            return outcome
         finally:
             sock.close()
 
@@ -95,13 +99,12 @@ class AudioSocketPeer:
             return [], said.audio, start + said.delay, said.label or "(speech)"
         return [], b"", None, ""
 
-    def _loop(self, sock: socket.socket) -> SessionOutcome:
+    def _loop(self, sock: socket.socket, outcome: SessionOutcome) -> SessionOutcome:
         start = time.monotonic()
         hangup_at = self._take_hangup(start)
         keys, audio, speech_at, label = ([], b"", None, "") if hangup_at else self._schedule(start)
         if speech_at is not None:
             hangup_at = self._take_hangup(start, "speaking")
-        outcome = SessionOutcome(0)
         if label:
             outcome.said.append(label)
         reader = wire.FrameReader(max_payload=0xFFFF)

@@ -144,6 +144,16 @@ class SimulatedCall:
             self._agi("entry", ["queue-result", outcome], deadline)
         if not channel.dead:
             channel.log("dialplan", "Hangup()")
+        return self._result()
+
+    def run_script(self, script: str, args: list[str], timeout: float = 120.0) -> CallResult:
+        """One AGI session of ``script``, as ``AGI(agi://host/script,args...)`` in a dialplan
+        of its own would run it (benchmarks and script tests that bypass the entry flow)."""
+        self._agi(script, args, time.monotonic() + timeout)
+        return self._result()
+
+    def _result(self) -> CallResult:
+        channel = self.channel
         return CallResult(
             channel.events,
             dict(channel.variables),
