@@ -147,7 +147,7 @@ def _turn(
     decoder: Decoder | None,
     grammar: Sequence[str] | None,
 ) -> Heard:
-    result = call.turn(audio, spec, on_speech=_feeder(decoder, grammar))
+    result = call.turn(audio, spec, on_speech=speech_feeder(decoder, grammar))
     common = {"interrupted": result.interrupted, "speech_end": result.speech_end}
     if result.status == "digits":
         return Heard("digits", digits=result.digits, **common)  # type: ignore[arg-type]
@@ -161,7 +161,7 @@ def _turn(
     return Heard("no-input", **common)  # type: ignore[arg-type]
 
 
-def _feeder(
+def speech_feeder(
     decoder: Decoder | None, grammar: Sequence[str] | None
 ) -> Callable[[bytes], object] | None:
     """What the turn calls with the caller's speech: it feeds the decoder and, in a menu,

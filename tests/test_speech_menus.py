@@ -21,6 +21,7 @@ from ivr.asr.registry import Recognizers, packaged_model
 from ivr.call import CallerHungUp
 from ivr.flow.engine import BUILT_IN
 from ivr.flow.model import MenuNode
+from ivr.listen import speech_feeder
 from ivr.settings import Settings
 from ivr.testing.caller import HangUp, Listen, Press, Say, read_wav, speech
 from ivr.testing.simulator import CallResult, SimulatedCall
@@ -218,3 +219,37 @@ def test_hangup_mid_turn_frees_the_recognizer(tmp_path: Path, language: str) -> 
     run_script(script, [Say(words, delay=0.3), HangUp(0.5, when="speaking")], tmp_path)
     assert ended == ["hung up"]
     assert wait_until(lambda: engine.open_decoders == 0)
+
+
+def test_vosk_partials_tell_the_turn_when_a_whole_phrase_is_heard(tmp_path: Path) -> None:
+    engine = english_recognizers(tmp_path).get("ko")
+    assert engine is not None
+    pcm = speech("연결", "ko") + bytes(8000)  # the word, then 0.5 s of silence
+
+    def verdicts(grammar: list[str]) -> list[tuple[str, bool]]:
+        """(partial result, what the turn was told) for each partial vosk gave."""
+        decoder = engine.decoder(grammar)
+        partials: list[str] = []
+
+        class Watched:
+            def accept(self, chunk: bytes) -> str | None:
+                partial = decoder.accept(chunk)
+                if partial is not None:
+                    partials.append(partial)
+                return partial
+
+        feed = speech_feeder(Watched(), grammar)  # type: ignore[arg-type]
+        assert feed is not None
+        try:
+            said = [feed(pcm[i : i + 320]) for i in range(0, len(pcm), 320)]
+        finally:
+            decoder.close()
+        return list(zip(partials, [v for v in said if v is not None], strict=True))
+
+    plain = verdicts(["예약", "연결"])
+    assert ("연결", True) in plain
+    assert all(verdict == (partial in ("예약", "연결")) for partial, verdict in plain)
+    # "연결" begins another phrase: hearing it is not yet the end of the answer
+    longer = verdicts(["예약", "연결", "연결 예약"])
+    assert ("연결", False) in longer
+    assert all(verdict == (partial in ("예약", "연결 예약")) for partial, verdict in longer)

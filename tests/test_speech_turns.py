@@ -15,7 +15,7 @@ from ivr.call import CallerHungUp
 from ivr.media import TurnSpec
 from ivr.testing.caller import HangUp, Listen, Press, Say, read_wav, speech
 from ivr.testing.simulator import SimulatedCall
-from ivr.vad import SpeechDetector
+from ivr.vad import SpeechDetector, VadSettings
 from tests.wire_helpers import agi_server, no_leaks
 
 SOUNDS = Path("/usr/share/asterisk/sounds/en")
@@ -135,3 +135,23 @@ def test_caller_hangs_up_while_speaking() -> None:
             [Say(read_wav(SOUNDS / "vm-intro.wav"), delay=0.5), HangUp(1.2, when="speaking")],
         )
     assert seen == {"hung_up": True} and result.hung_up_by_caller
+
+
+@pytest.mark.parametrize("complete", [True, False])
+def test_a_complete_answer_ends_the_turn_after_a_short_silence(complete: bool) -> None:
+    seen: dict[str, Any] = {}
+    words = read_wav(SOUNDS / "hello-world.wav")
+    spec = TurnSpec(speech=True, vad=VadSettings(end_silence=4.0), early_end_silence=0.2)
+
+    def script(call: Any) -> None:
+        call.answer()
+        seen["result"] = call.turn(TONE, spec, on_speech=lambda pcm: complete)
+
+    result = run(script, [Say(words, delay=0.3)])
+    assert seen["result"].status == "speech"
+    # the IVR sends a frame every 20 ms while the session lasts (prompt, then silence)
+    after_speech = len(result.sessions[0].played) / 16000 - 0.3 - len(words) / 16000
+    if complete:  # the recognizer said the answer was whole: 0.2 s of silence ended it
+        assert after_speech < 2.0, after_speech
+    else:  # no: the VAD's 4 s of silence did
+        assert after_speech > 3.5, after_speech
