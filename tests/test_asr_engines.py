@@ -143,6 +143,14 @@ def test_vosk_grammar_no_match_is_empty(vosk_ko: Engine, grammar: list[str], sai
 
 
 @pytest.mark.slow
+def test_vosk_grammar_a_phrase_said_twice_is_that_phrase_two_phrases_are_none(
+    vosk_ko: Engine,
+) -> None:
+    assert decode(vosk_ko, korean("연결, 연결"), MENU_KO)[1].text == "연결"
+    assert decode(vosk_ko, korean("예약, 연결"), MENU_KO)[1].text == ""
+
+
+@pytest.mark.slow
 def test_vosk_grammar_keeps_the_phrase_as_written(vosk_ko: Engine) -> None:
     # The whole menu, so only the padding differs from a grammar CI already decodes well:
     # a two-phrase grammar once heard nothing on a CI machine that this one decodes.

@@ -11,7 +11,8 @@ measures it.
 
 Grammar mode uses vosk's runtime grammar (models with ``graph/HCLr.fst`` + ``graph/Gr.fst``,
 the "small" ones). vosk lets the caller say any sequence of the phrases, so a result that is
-not exactly one phrase is a no-match, as is "[unk]" (the garbage word, when the model has one).
+not one phrase (or one phrase repeated) is a no-match, as is "[unk]" (the garbage word, when
+the model has one).
 Big models (a static ``HCLG.fst``) ignore grammars; with them the free transcript is mapped to
 the closest phrase like Whisper's.
 """
@@ -209,9 +210,9 @@ class VoskDecoder:
         heard = [word for segment in self._segments for word in segment.get("result", [])]
         confidence = sum(word["conf"] for word in heard) / len(heard) if heard else 0.0
         if self._phrases is not None and self._exact:
-            # "[unk]", two phrases in a row, or nothing: not an answer to the menu
-            said = " ".join(word["word"] for word in heard)
-            return Hypothesis(self._phrases.get(said, ""), confidence)
+            # One phrase, or one phrase said again ("agent, agent"); "[unk]", two different
+            # phrases or nothing is not an answer to the menu.
+            return Hypothesis(_one_phrase([w["word"] for w in heard], self._phrases), confidence)
         words = [word for word in heard if word["word"] != UNKNOWN]
         confidence = sum(word["conf"] for word in words) / len(words) if words else 0.0
         text = " ".join(word["word"] for word in words).lower()
@@ -219,6 +220,17 @@ class VoskDecoder:
             return Hypothesis(text, confidence)
         phrase, score = closest_phrase(text, list(self._phrases.values()))
         return Hypothesis(phrase, confidence * score if phrase else confidence)
+
+
+def _one_phrase(words: list[str], phrases: dict[str, str]) -> str:
+    """The phrase (as written) that ``words`` say once or several times over; else ""."""
+    for said, phrase in phrases.items():
+        size = len(said.split())
+        if words and len(words) % size == 0:
+            repeats = {" ".join(words[i : i + size]) for i in range(0, len(words), size)}
+            if repeats == {said}:
+                return phrase
+    return ""
 
 
 def _scrub(recognizer: Any) -> bool:

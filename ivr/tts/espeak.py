@@ -43,7 +43,7 @@ SOX_TO_SLIN = "-t raw -r 8000 -e signed -b 16 -c 1 -L -".split()
 
 def to_slin(data: bytes, kind: str) -> bytes:
     """Convert audio of sox type ``kind`` to what AudioSocket carries: 8 kHz 16-bit mono slin."""
-    return _run(["sox", "-t", kind, "-", *SOX_TO_SLIN], data)
+    return _run(["sox", "-D", "-t", kind, "-", *SOX_TO_SLIN], data)
 
 
 def _run(command: list[str], data: bytes) -> bytes:
