@@ -9,9 +9,12 @@ import sys
 import threading
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ivr.settings import Settings
+
+if TYPE_CHECKING:
+    from ivr.flow.model import FlowSet
 
 
 class _Steps(argparse.Action):
@@ -189,17 +192,23 @@ def _agi(args: argparse.Namespace, settings: Settings) -> int:
     return run_classic(args.script, services.scripts, settings, services)
 
 
-def _flows(args: argparse.Namespace, settings: Settings) -> int:
+def _load_flows(directory: Path) -> FlowSet | None:
+    """The flows of ``directory``; None, with every problem printed, if a file is invalid."""
     from ivr.agi_scripts import script_names
     from ivr.flow.loader import FlowError, load_flows
 
-    directory = args.directory or settings.dialplans_dir
     try:
-        flows = load_flows(directory, script_names())
+        return load_flows(directory, script_names())
     except FlowError as exc:
         for problem in exc.problems:
             print(problem)
         print(f"{len(exc.problems)} problem(s) in {directory}")
+        return None
+
+
+def _flows(args: argparse.Namespace, settings: Settings) -> int:
+    flows = _load_flows(args.directory or settings.dialplans_dir)
+    if flows is None:
         return 1
     for flow in flows:
         print(f"{flow.id}: {len(flow.nodes)} nodes, numbers {', '.join(flow.numbers)}: ok")
@@ -223,7 +232,8 @@ def _models(args: argparse.Namespace, settings: Settings) -> int:
 def _prompts(args: argparse.Namespace, settings: Settings) -> int:
     from ivr.tts.render import main as render
 
-    return render(args.flows or settings.dialplans_dir, settings, args.language)
+    flows = _load_flows(args.flows or settings.dialplans_dir)
+    return 1 if flows is None else render(flows, settings, args.language)
 
 
 if __name__ == "__main__":

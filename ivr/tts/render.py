@@ -10,7 +10,6 @@ import sys
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TextIO
 
 from ivr.flow.model import Flow
@@ -93,19 +92,8 @@ class ProgressBar:
         self.out.flush()
 
 
-def main(directory: Path, settings: Settings, language: str | None = None) -> int:
-    """Load the flows of ``directory``, render their prompts, print a summary; 1 if a flow
-    file is invalid or any prompt failed."""
-    from ivr.agi_scripts import script_names
-    from ivr.flow.loader import FlowError, load_flows
-
-    try:
-        flows = load_flows(directory, script_names())
-    except FlowError as exc:
-        for problem in exc.problems:
-            print(problem)
-        print(f"{len(exc.problems)} problem(s) in {directory}")
-        return 1
+def main(flows: Iterable[Flow], settings: Settings, language: str | None = None) -> int:
+    """Render the prompts of ``flows``, print a summary; 1 if any prompt failed."""
     try:
         prompts = PromptCache(settings.prompts_dir, settings.tts_engines)
     except (ValueError, SynthesisError) as exc:
