@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -102,4 +103,6 @@ def migrate(url: str) -> None:
     """Bring the schema to the newest migration (``alembic upgrade head``)."""
     from alembic import command
 
+    # alembic 1.17 reports each of its own plugins at INFO on every start: noise in our logs
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
     command.upgrade(alembic_config(url), "head")

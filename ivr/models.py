@@ -2,10 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Dialect, Integer, String
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    Dialect,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
@@ -61,3 +74,277 @@ class CallRecord(Base):
     outcome: Mapped[str | None] = mapped_column(String(32))  # "hangup", "queue", "error", ...
     queue: Mapped[str | None] = mapped_column(String(80))
     queue_status: Mapped[str | None] = mapped_column(String(32))  # Asterisk's QUEUESTATUS
+    # Who settled the call: "ivr" (menus, self-service), "ai" (the AI voice agent), "human".
+    handled_by: Mapped[str | None] = mapped_column(String(8), index=True)
+    tags: Mapped[list[str]] = mapped_column(JSON, default=list)  # "after-hours", "overflow"...
+    self_service: Mapped[list[str]] = mapped_column(JSON, default=list)  # "auth", "balance"...
+    category: Mapped[str | None] = mapped_column(String(60))  # the caller's topic, when known
+    wait_s: Mapped[float | None] = mapped_column(Float)  # in a queue, before an agent or not
+    talk_s: Mapped[float | None] = mapped_column(Float)  # with an agent
+
+
+class Person(Base):
+    """An insured person. Numbers are kept in full here and masked in every log."""
+
+    __tablename__ = "persons"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    insurance_number: Mapped[str] = mapped_column(String(20), unique=True)
+    national_id: Mapped[str] = mapped_column(String(20), unique=True)
+    full_name: Mapped[str] = mapped_column(String(120))
+    birth_date: Mapped[date] = mapped_column(Date)
+    mobile: Mapped[str] = mapped_column(String(20), index=True)  # registered, E.164 digits
+    pin_hash: Mapped[str] = mapped_column(String(200))  # ivr.accounts.pins format
+    language: Mapped[str | None] = mapped_column(String(8))  # preferred for SMS
+
+
+class Account(Base):
+    """A person's insurance account. Money in minor units of ``currency`` (VND has none)."""
+
+    __tablename__ = "accounts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), unique=True)
+    currency: Mapped[str] = mapped_column(String(3))
+    balance_minor: Mapped[int] = mapped_column(BigInteger)
+    last_contribution_on: Mapped[date | None] = mapped_column(Date)
+    last_contribution_minor: Mapped[int | None] = mapped_column(BigInteger)
+    coverage_until: Mapped[date | None] = mapped_column(Date)
+
+
+class AccountTransaction(Base):
+    """A contribution, a refund or a payout on an account, newest first when listed."""
+
+    __tablename__ = "account_transactions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    posted_on: Mapped[date] = mapped_column(Date)
+    kind: Mapped[str] = mapped_column(String(20))  # "contribution", "refund", "payout"
+    amount_minor: Mapped[int] = mapped_column(BigInteger)
+    description: Mapped[str] = mapped_column(String(200), default="")
+
+
+class SmsMessage(Base):
+    """One SMS in the outbox: written before any attempt to send, sent by the SMS worker.
+
+    ``key`` makes enqueueing idempotent (one message per call and purpose).
+    """
+
+    __tablename__ = "sms_messages"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    call_id: Mapped[str | None] = mapped_column(String(150), index=True)
+    purpose: Mapped[str] = mapped_column(String(40))
+    language: Mapped[str] = mapped_column(String(8))
+    to_number: Mapped[str] = mapped_column(String(20))
+    text: Mapped[str] = mapped_column(Text)
+    # queued -> sending -> sent -> delivered | failed (given up or rejected)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    lease_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    gateway: Mapped[str | None] = mapped_column(String(20))
+    gateway_reference: Mapped[str | None] = mapped_column(String(100))
+    last_error: Mapped[str | None] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    delivered_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class SmsDeliveryReport(Base):
+    """A delivery report as the gateway sent it (Kannel dlr-url, SMPP deliver_sm receipt)."""
+
+    __tablename__ = "sms_delivery_reports"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    message_id: Mapped[int] = mapped_column(ForeignKey("sms_messages.id"), index=True)
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    status: Mapped[str] = mapped_column(String(16))  # "delivered", "failed", "buffered", ...
+    code: Mapped[str] = mapped_column(String(40))  # the gateway's own code (Kannel %d, stat:)
+    detail: Mapped[str] = mapped_column(String(300), default="")
+
+
+class CallbackRequest(Base):
+    """A caller to call back: asked for during a call (or, later, a missed or abandoned call).
+
+    One per number per day (``requested_on``, the hotline's local date): a caller who asks
+    three times is called back once.
+    """
+
+    __tablename__ = "callbacks"
+    __table_args__ = (UniqueConstraint("number", "requested_on"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    number: Mapped[str] = mapped_column(String(32))
+    requested_on: Mapped[date] = mapped_column(Date)
+    call_id: Mapped[str | None] = mapped_column(String(150))
+    reason: Mapped[str] = mapped_column(String(40))  # "accounts-unavailable", "requested", ...
+    language: Mapped[str] = mapped_column(String(8))
+    status: Mapped[str] = mapped_column(String(16), index=True)  # "pending", ...
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # Placing the call: pending -> calling -> done | failed (attempts used up)
+    queue: Mapped[str | None] = mapped_column(String(80))  # whose agents call back
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    outcome: Mapped[str | None] = mapped_column(String(32))  # of the last attempt
+    done_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class CallbackAttempt(Base):
+    """One try at calling back (AMI Originate into an agent queue) and how it ended."""
+
+    __tablename__ = "callback_attempts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    callback_id: Mapped[int] = mapped_column(ForeignKey("callbacks.id"), index=True)
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    action_id: Mapped[str] = mapped_column(String(64), unique=True)  # the Originate's ActionID
+    ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    outcome: Mapped[str | None] = mapped_column(String(32))  # "answered", "no-answer", "busy"...
+
+
+class QueueCall(Base):
+    """A caller's time in an Asterisk queue, from AMI events: wait, agent, talk, or abandon."""
+
+    __tablename__ = "queue_calls"
+    __table_args__ = (UniqueConstraint("call_id", "queue", "joined_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    call_id: Mapped[str] = mapped_column(String(150), index=True)  # the caller's Uniqueid
+    queue: Mapped[str] = mapped_column(String(80), index=True)
+    caller: Mapped[str] = mapped_column(String(32))
+    joined_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    position: Mapped[int | None] = mapped_column(Integer)
+    agent: Mapped[str | None] = mapped_column(String(80), index=True)  # MemberName
+    connected_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    hold_s: Mapped[float | None] = mapped_column(Float)
+    talk_s: Mapped[float | None] = mapped_column(Float)
+    # "waiting", "answered", "abandoned", "left" (Queue() returned: timeout, full, ...)
+    outcome: Mapped[str] = mapped_column(String(16))
+
+
+class AgentEvent(Base):
+    """An agent's log-in, log-out, pause or unpause in a queue: the basis of agent reports."""
+
+    __tablename__ = "agent_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    agent: Mapped[str] = mapped_column(String(80), index=True)  # MemberName (the endpoint)
+    queue: Mapped[str] = mapped_column(String(80))
+    event: Mapped[str] = mapped_column(String(16))  # "login", "logout", "pause", "unpause"
+    at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    reason: Mapped[str] = mapped_column(String(80), default="")
+
+
+class KbEntry(Base):
+    """A knowledge-base entry in one language: the question, other ways to ask it, the answer.
+
+    ``key`` is the same for one topic in every language. ``version`` counts edits; every
+    version is kept in ``kb_entry_versions``.
+    """
+
+    __tablename__ = "kb_entries"
+    __table_args__ = (UniqueConstraint("key", "language"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(80))
+    language: Mapped[str] = mapped_column(String(8), index=True)
+    category: Mapped[str] = mapped_column(String(60), index=True)
+    tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    question: Mapped[str] = mapped_column(Text)
+    alternates: Mapped[list[str]] = mapped_column(JSON, default=list)
+    answer: Mapped[str] = mapped_column(Text)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_by: Mapped[str] = mapped_column(String(80), default="")
+
+
+class KbEntryVersion(Base):
+    """One saved version of a knowledge-base entry (its history, for diff and rollback)."""
+
+    __tablename__ = "kb_entry_versions"
+    __table_args__ = (UniqueConstraint("entry_id", "version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("kb_entries.id"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    category: Mapped[str] = mapped_column(String(60))
+    tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    question: Mapped[str] = mapped_column(Text)
+    alternates: Mapped[list[str]] = mapped_column(JSON, default=list)
+    answer: Mapped[str] = mapped_column(Text)
+    active: Mapped[bool] = mapped_column(Boolean)
+    saved_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    saved_by: Mapped[str] = mapped_column(String(80), default="")
+
+
+class UnansweredQuestion(Base):
+    """A question the AI agent could not answer from the knowledge base, for admins to review."""
+
+    __tablename__ = "unanswered_questions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    call_id: Mapped[str | None] = mapped_column(String(150), index=True)
+    language: Mapped[str] = mapped_column(String(8))
+    text: Mapped[str] = mapped_column(Text)  # the transcript, numbers masked
+    best_key: Mapped[str | None] = mapped_column(String(80))  # nearest entry, below threshold
+    best_score: Mapped[float | None] = mapped_column(Float)
+    asked_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    status: Mapped[str] = mapped_column(String(16), default="new")  # "new", "added", "dismissed"
+
+
+class Ticket(Base):
+    """A work order: the caller's message, categorised, with a reference read back to them."""
+
+    __tablename__ = "tickets"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    reference: Mapped[str] = mapped_column(String(20), unique=True)
+    call_id: Mapped[str | None] = mapped_column(String(150), index=True)
+    caller: Mapped[str] = mapped_column(String(32))
+    language: Mapped[str] = mapped_column(String(8))
+    # level 1: "policy" (policy question), "lookup" (information), "transaction" (assisted)
+    level1: Mapped[str] = mapped_column(String(16), index=True)
+    category: Mapped[str] = mapped_column(String(60), index=True)  # level 2, configurable
+    summary: Mapped[str] = mapped_column(Text)  # transcript of the message, numbers masked
+    recording: Mapped[str | None] = mapped_column(String(300))  # file path
+    insured_ref: Mapped[str | None] = mapped_column(String(80))  # when the caller was verified
+    status: Mapped[str] = mapped_column(String(16), index=True)  # open, assigned, answered, closed
+    assignee: Mapped[str | None] = mapped_column(String(80))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    due_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    escalation: Mapped[int] = mapped_column(Integer, default=0)  # times escalated when overdue
+    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class TicketEvent(Base):
+    """A step in a ticket's life: created, assigned, answered, closed, escalated, noted."""
+
+    __tablename__ = "ticket_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+    action: Mapped[str] = mapped_column(String(16))
+    by: Mapped[str] = mapped_column(String(80), default="")
+    note: Mapped[str] = mapped_column(Text, default="")
+
+
+class SurveyResponse(Base):
+    """A caller's satisfaction score after an agent or AI call."""
+
+    __tablename__ = "survey_responses"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    call_id: Mapped[str] = mapped_column(String(150), unique=True)
+    score: Mapped[int] = mapped_column(Integer)  # 1..5
+    via: Mapped[str] = mapped_column(String(8))  # "dtmf" or "speech"
+    handled_by: Mapped[str] = mapped_column(String(8))  # "ai" or "human"
+    agent: Mapped[str | None] = mapped_column(String(80), index=True)
+    queue: Mapped[str | None] = mapped_column(String(80), index=True)
+    language: Mapped[str] = mapped_column(String(8))
+    answered_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
