@@ -54,6 +54,51 @@ class Settings:
     models_catalog: str = "https://alphacephei.com/vosk/models/model-list.json"
     # Text to speech: engine per language.
     tts: str = "vi=pyttsx3,zh=pyttsx3,en=pyttsx3"
+    # The web side (SMS delivery reports now, the admin web later).
+    http_host: str = "127.0.0.1"
+    http_port: int = 8080
+    # How gateways reach the web side (Kannel's dlr-url); default http://<http_host>:<port>.
+    public_url: str = ""
+    # Accounts: the local database, or an insurer's system over HTTP.
+    accounts: str = "local"
+    accounts_url: str = ""
+    accounts_timeout: float = 3.0
+    accounts_auth_header: str = ""  # a secret: "Authorization: Bearer ...", from the env only
+    accounts_mapping: Path | None = None  # JSON file: our field -> their JSON path
+    # Caller authentication: failed tries before a lock-out, counted per caller number and per
+    # account across every worker (live state), and how long a lock-out lasts.
+    auth_max_failures_caller: int = 5
+    auth_max_failures_account: int = 3
+    auth_lockout_s: float = 1800.0
+    # SMS: the gateway the worker sends through ("kannel", "smpp" or "none": kept in the outbox).
+    sms_gateway: str = "kannel"
+    sms_sender: str = "1900"
+    kannel_url: str = "http://127.0.0.1:13013/cgi-bin/sendsms"
+    kannel_user: str = "ivr"
+    kannel_password: str = ""  # a secret, from the env only
+    smpp_host: str = "127.0.0.1"
+    smpp_port: int = 2775
+    smpp_system_id: str = "ivr"
+    smpp_password: str = ""  # a secret, from the env only
+    sms_max_attempts: int = 8
+    sms_retry_base_s: float = 30.0  # the first retry waits this long, then doubling
+    # AMI: queue and agent events in, Originate and queue actions out ("" host: no AMI client).
+    ami_host: str = ""
+    ami_port: int = 5038
+    ami_user: str = "ivr"
+    ami_secret: str = ""  # a secret, from the env only
+    queues_dir: Path = field(default_factory=lambda: _default_dir("queues"))
+    # Knowledge base: folder of the sample/imported entries, and the retrieval score below
+    # which the AI agent says it does not know instead of answering.
+    knowledge_dir: Path = field(default_factory=lambda: _default_dir("knowledge"))
+    kb_threshold: float = 0.35
+    # Optional LLM that phrases answers (OpenAI-compatible /v1/chat/completions); "" = off.
+    llm_url: str = ""
+    llm_model: str = ""
+    llm_api_key: str = ""  # a secret, from the env only
+    llm_timeout_s: float = 4.0
+    # Tickets: hours until a new ticket is due; overdue tickets are escalated.
+    ticket_due_hours: float = 48.0
 
     @property
     def media_address(self) -> str:
@@ -70,6 +115,10 @@ class Settings:
     @property
     def tts_engines(self) -> dict[str, str]:
         return language_map(self.tts, "IVR_TTS")
+
+    @property
+    def web_url(self) -> str:
+        return self.public_url or f"http://{self.http_host}:{self.http_port}"
 
     @property
     def db_url(self) -> str:
@@ -103,7 +152,71 @@ class Settings:
             ),
             models_catalog=env.get("IVR_MODELS_CATALOG", base.models_catalog),
             tts=_checked_map(env.get("IVR_TTS", base.tts), "IVR_TTS"),
+            http_host=env.get("IVR_HTTP_HOST", base.http_host),
+            http_port=_port(env.get("IVR_HTTP_PORT", str(base.http_port)), "IVR_HTTP_PORT"),
+            public_url=env.get("IVR_PUBLIC_URL", "").rstrip("/"),
+            accounts=_choice(env.get("IVR_ACCOUNTS", base.accounts), "IVR_ACCOUNTS", ACCOUNTS),
+            accounts_url=env.get("IVR_ACCOUNTS_URL", "").rstrip("/"),
+            accounts_timeout=_seconds(
+                env.get("IVR_ACCOUNTS_TIMEOUT", str(base.accounts_timeout)), "IVR_ACCOUNTS_TIMEOUT"
+            ),
+            accounts_auth_header=env.get("IVR_ACCOUNTS_AUTH_HEADER", ""),
+            accounts_mapping=(
+                Path(env["IVR_ACCOUNTS_MAPPING"]) if env.get("IVR_ACCOUNTS_MAPPING") else None
+            ),
+            auth_max_failures_caller=_count(
+                env.get("IVR_AUTH_MAX_FAILURES_CALLER", str(base.auth_max_failures_caller)),
+                "IVR_AUTH_MAX_FAILURES_CALLER",
+            ),
+            auth_max_failures_account=_count(
+                env.get("IVR_AUTH_MAX_FAILURES_ACCOUNT", str(base.auth_max_failures_account)),
+                "IVR_AUTH_MAX_FAILURES_ACCOUNT",
+            ),
+            auth_lockout_s=_seconds(
+                env.get("IVR_AUTH_LOCKOUT", str(base.auth_lockout_s)), "IVR_AUTH_LOCKOUT"
+            ),
+            sms_gateway=_choice(
+                env.get("IVR_SMS_GATEWAY", base.sms_gateway), "IVR_SMS_GATEWAY", SMS_GATEWAYS
+            ),
+            sms_sender=env.get("IVR_SMS_SENDER", base.sms_sender),
+            kannel_url=env.get("IVR_KANNEL_URL", base.kannel_url),
+            kannel_user=env.get("IVR_KANNEL_USER", base.kannel_user),
+            kannel_password=env.get("IVR_KANNEL_PASSWORD", ""),
+            smpp_host=env.get("IVR_SMPP_HOST", base.smpp_host),
+            smpp_port=_port(env.get("IVR_SMPP_PORT", str(base.smpp_port)), "IVR_SMPP_PORT"),
+            smpp_system_id=env.get("IVR_SMPP_SYSTEM_ID", base.smpp_system_id),
+            smpp_password=env.get("IVR_SMPP_PASSWORD", ""),
+            sms_max_attempts=_count(
+                env.get("IVR_SMS_MAX_ATTEMPTS", str(base.sms_max_attempts)), "IVR_SMS_MAX_ATTEMPTS"
+            ),
+            sms_retry_base_s=_seconds(
+                env.get("IVR_SMS_RETRY_BASE", str(base.sms_retry_base_s)), "IVR_SMS_RETRY_BASE"
+            ),
+            ami_host=env.get("IVR_AMI_HOST", base.ami_host),
+            ami_port=_port(env.get("IVR_AMI_PORT", str(base.ami_port)), "IVR_AMI_PORT"),
+            ami_user=env.get("IVR_AMI_USER", base.ami_user),
+            ami_secret=env.get("IVR_AMI_SECRET", ""),
+            queues_dir=Path(env.get("IVR_QUEUES_DIR", str(base.queues_dir))),
+            knowledge_dir=Path(env.get("IVR_KNOWLEDGE_DIR", str(base.knowledge_dir))),
+            kb_threshold=_fraction(
+                env.get("IVR_KB_THRESHOLD", str(base.kb_threshold)), "IVR_KB_THRESHOLD"
+            ),
+            llm_url=env.get("IVR_LLM_URL", "").rstrip("/"),
+            llm_model=env.get("IVR_LLM_MODEL", base.llm_model),
+            llm_api_key=env.get("IVR_LLM_API_KEY", ""),
+            llm_timeout_s=_seconds(
+                env.get("IVR_LLM_TIMEOUT", str(base.llm_timeout_s)), "IVR_LLM_TIMEOUT"
+            ),
+            ticket_due_hours=_seconds(
+                env.get("IVR_TICKET_DUE_HOURS", str(base.ticket_due_hours)),
+                "IVR_TICKET_DUE_HOURS",
+                "hours",
+            ),
         )
+
+
+ACCOUNTS = ("local", "http")
+SMS_GATEWAYS = ("kannel", "smpp", "none")
 
 
 def language_map(value: str, name: str) -> dict[str, str]:
@@ -136,4 +249,24 @@ def _count(value: str, name: str) -> int:
         raise ValueError(f"{name} must be a whole number, got {value!r}") from exc
     if number < 1:
         raise ValueError(f"{name} must be at least 1, got {number}")
+    return number
+
+
+def _seconds(value: str, name: str, unit: str = "seconds") -> float:
+    try:
+        seconds = float(value)
+    except ValueError as exc:
+        raise ValueError(f"{name} must be a number of {unit}, got {value!r}") from exc
+    if not seconds > 0:
+        raise ValueError(f"{name} must be more than 0 {unit}, got {value}")
+    return seconds
+
+
+def _fraction(value: str, name: str) -> float:
+    try:
+        number = float(value)
+    except ValueError as exc:
+        raise ValueError(f"{name} must be a number between 0 and 1, got {value!r}") from exc
+    if not 0.0 <= number <= 1.0:
+        raise ValueError(f"{name} must be between 0 and 1, got {number}")
     return number
