@@ -1,0 +1,73 @@
+"""The one small interface every SMS gateway has, and the choice of gateway from settings.
+
+A gateway either takes a message (``send`` returns its reference, or None when the gateway
+gives none) or raises: ``TemporaryFailure`` (down, overloaded, timed out: the worker retries
+with backoff) or ``PermanentFailure`` (the gateway refused this message: retrying cannot help).
+Delivery receipts a gateway receives on its own connection (SMPP) are handed back by
+``receipts()``; Kannel's come to the web endpoint instead and that method returns nothing.
+
+No gateway offers idempotency: a message the gateway accepted just before our process died,
+before the database heard of it, is sent again after the lease runs out. The worker keeps that
+window to one database commit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from ivr.settings import Settings
+
+DEFAULT_TIMEOUT_S = 10.0
+
+
+class TemporaryFailure(Exception):
+    """Try again later: the gateway is down, busy, or did not answer in time."""
+
+
+class PermanentFailure(Exception):
+    """The gateway refused the message itself (bad number, bad credentials): do not retry."""
+
+
+@dataclass(frozen=True)
+class OutgoingSms:
+    id: int  # our message id, which Kannel echoes back in its delivery reports
+    to: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """A delivery report as a gateway reported it, before it is matched to a message."""
+
+    reference: str  # the gateway's message id
+    status: str  # "delivered", "failed", "buffered", "accepted", "rejected"
+    code: str  # the gateway's own word or number ("DELIVRD", "1")
+    detail: str = ""
+
+
+class Gateway(Protocol):
+    name: str  # stored with each message: "kannel", "smpp"
+    timeout_s: float  # the longest one send() may take; leases are sized from it
+
+    def send(self, message: OutgoingSms) -> str | None: ...
+
+    def receipts(self) -> list[Receipt]: ...
+
+    def close(self) -> None: ...
+
+
+def make_gateway(settings: Settings, timeout_s: float = DEFAULT_TIMEOUT_S) -> Gateway | None:
+    """The gateway ``IVR_SMS_GATEWAY`` names; None for ``none`` (messages stay queued)."""
+    if settings.sms_gateway == "kannel":
+        from ivr.sms.kannel import KannelGateway
+
+        return KannelGateway.from_settings(settings, timeout_s)
+    if settings.sms_gateway == "smpp":
+        from ivr.sms.smpp import SmppGateway
+
+        return SmppGateway.from_settings(settings, timeout_s)
+    if settings.sms_gateway == "none":
+        return None
+    raise ValueError(f"unknown SMS gateway {settings.sms_gateway!r}")

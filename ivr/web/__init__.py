@@ -1,0 +1,6 @@
+"""The web side: Kannel's delivery reports now, the admin web later. One app factory."""
+
+from ivr.web.app import make_app
+from ivr.web.server import WebServer, start_web
+
+__all__ = ["WebServer", "make_app", "start_web"]

@@ -1,0 +1,35 @@
+"""The FastAPI application factory. Routers per concern; state (the outbox) on ``app.state``.
+
+Every route that touches the database is run in FastAPI's thread pool (plain ``def`` or
+``run_in_threadpool``): SQLAlchemy sessions here are synchronous.
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+
+from ivr.db import Database
+from ivr.sms.outbox import Clock, Outbox, utc_now
+from ivr.web import sms_reports
+
+
+def make_app(database: Database, clock: Clock = utc_now) -> FastAPI:
+    """The web app over ``database``. No docs pages: nothing here is a public API."""
+    app = FastAPI(title="hotline-ivr", docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.database = database
+    app.state.outbox = Outbox(database, clock)
+    app.include_router(sms_reports.router)
+
+    @app.get("/healthz")
+    def healthz() -> JSONResponse:
+        """Up, and the database answers (a load balancer's or Kannel's check)."""
+        try:
+            with database.session(readonly=True) as session:
+                session.execute(text("SELECT 1"))
+        except Exception as exc:  # any database failure means "not healthy", nothing more
+            return JSONResponse({"status": "error", "database": type(exc).__name__}, 503)
+        return JSONResponse({"status": "ok"})
+
+    return app
