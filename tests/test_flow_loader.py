@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Collection
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
+from ivr.agi_scripts import script_outcomes
 from ivr.flow.hours import is_open
 from ivr.flow.loader import FlowError, Problem, check_text, load_flow, load_flows
 from ivr.flow.model import (
@@ -18,6 +20,7 @@ from ivr.flow.model import (
     HoursNode,
     LanguageNode,
     MenuNode,
+    NumberNode,
     PromptNode,
     QueueNode,
     ScriptNode,
@@ -25,6 +28,7 @@ from ivr.flow.model import (
 
 DIALPLANS = Path(__file__).resolve().parent.parent / "dialplans"
 SAMPLE = DIALPLANS / "health_hotline.yaml"
+SCRIPTS = script_outcomes()  # the registered scripts and their outcomes
 
 BASE = """\
 flow: tiny
@@ -84,7 +88,7 @@ def load_text(text: str) -> Flow:
         return load_flow(path)
 
 
-def only_problem(text: str, known_scripts: set[str] | None = None) -> Problem:
+def only_problem(text: str, known_scripts: Collection[str] | None = None) -> Problem:
     problems = check_text(text, "dialplans/tiny.yaml", known_scripts)
     assert len(problems) == 1, "\n".join(map(str, problems))
     return problems[0]
@@ -94,14 +98,17 @@ def only_problem(text: str, known_scripts: set[str] | None = None) -> Problem:
 
 
 def test_the_sample_flow_loads() -> None:
-    flow = load_flow(SAMPLE, known_scripts=set())
+    flow = load_flow(SAMPLE, known_scripts=SCRIPTS)
     assert flow.id == "health_hotline" and flow.source == str(SAMPLE)
     assert flow.numbers == ("19001234", "02838001234")
     assert flow.languages == SUPPORTED_LANGUAGES and flow.default_language == "vi"
     choose = flow.node(flow.start)
     assert isinstance(choose, LanguageNode) and choose.options == {"1": "vi", "2": "zh", "3": "en"}
     main = flow.node(choose.next)
-    assert isinstance(main, MenuNode) and set(main.options) == {"1", "3"}  # 2 comes later
+    assert isinstance(main, MenuNode) and set(main.options) == {"1", "2", "3"}
+    balance = flow.node(main.options["2"])
+    assert isinstance(balance, ScriptNode) and balance.script == "balance"
+    assert balance.route_for("menu") == main.id and balance.route_for("locked") == "agent_hours"
     policy = flow.node(main.options["1"])
     assert isinstance(policy, MenuNode) and policy.options["9"] == main.id
     infos = [flow.node(policy.options[key]) for key in "123"]
@@ -112,7 +119,7 @@ def test_the_sample_flow_loads() -> None:
     assert isinstance(queue, QueueNode) and (queue.queue, queue.timeout) == ("insurance", 120)
     assert isinstance(flow.node(queue.route_for("TIMEOUT")), HangupNode)
     assert isinstance(flow.node(hours.if_closed), HangupNode)
-    assert check_text(SAMPLE.read_text(encoding="utf-8"), "x.yaml", known_scripts=set()) == []
+    assert check_text(SAMPLE.read_text(encoding="utf-8"), "x.yaml", known_scripts=SCRIPTS) == []
     texts = flow.prompt_texts()
     assert len(texts) == len(set(texts)) and {lang for lang, _ in texts} == {"vi", "zh", "en"}
     assert all(text.strip() for _, text in texts)
@@ -388,7 +395,7 @@ def test_load_flows_finds_flows_by_number(tmp_path: Path) -> None:
     (tmp_path / "tiny.yaml").write_text(BASE, encoding="utf-8")
     (tmp_path / "health.yaml").write_bytes(SAMPLE.read_bytes())
     (tmp_path / "notes.txt").write_text("not a flow", encoding="utf-8")
-    flows = load_flows(tmp_path, known_scripts=set())
+    flows = load_flows(tmp_path, known_scripts=SCRIPTS)
     assert [flow.id for flow in flows] == ["health_hotline", "tiny"] and len(flows) == 2
     assert flows.for_number("100") is flows.get("tiny")
     found = flows.for_number("02838001234")
@@ -462,4 +469,53 @@ def test_one_phrase_for_two_keys_and_a_foreign_language() -> None:
     assert messages == [
         "'information' already chooses option '1'",
         "'zh' is not one of the flow's languages (vi, en)",
+    ]
+
+
+def test_script_routes_by_outcome() -> None:
+    text = edit("    next: menu\n  hours:", "    next: check\n  hours:")
+    text += "  check:\n    type: script\n    script: auth\n    routes: {locked: agent}\n"
+    text += "    next: menu\n"
+    outcomes = {"auth": ("ok", "locked", "failed")}
+    assert check_text(text, "t.yaml", outcomes) == []
+    step = load_text(text).node("check")
+    assert isinstance(step, ScriptNode)
+    assert step.routes == {"locked": "agent"}
+    assert (step.route_for("locked"), step.route_for("ok"), step.route_for(None)) == (
+        "agent",
+        "menu",
+        "menu",
+    )
+    typo = text.replace("{locked: agent}", "{lockd: agent}")
+    problem = only_problem(typo, outcomes)
+    assert (problem.line, problem.path) == (line_of(typo, "lockd"), "nodes.check.routes.lockd")
+    assert problem.message == "unknown outcome 'lockd'; did you mean 'locked'?"
+    other = only_problem(text.replace("{locked: agent}", "{busy: agent}"), outcomes)
+    assert other.message == "unknown outcome 'busy' (auth ends with: ok, locked, failed)"
+    nowhere = text.replace("{locked: agent}", "{locked: agnet}")
+    assert only_problem(nowhere, outcomes).message == "unknown node 'agnet'; did you mean 'agent'?"
+
+
+def test_number_node() -> None:
+    text = edit("    next: menu\n  hours:", "    next: claim\n  hours:")
+    text += (
+        "  claim:\n    type: number\n"
+        '    prompt: {vi: "Nhập số hồ sơ.", en: "Enter your claim number."}\n'
+        "    digits: [8, 6]\n    save_as: claim_number\n    next: menu\n    on_failure: bye\n"
+    )
+    node = load_text(text).node("claim")
+    assert node == NumberNode(
+        "claim",
+        {"vi": "Nhập số hồ sơ.", "en": "Enter your claim number."},
+        (6, 8),
+        "claim_number",
+        2,
+        "menu",
+        "bye",
+    )
+    bad = text.replace("[8, 6]", "[0]").replace("claim_number", "Claim Number")
+    problems = check_text(bad, "t.yaml")
+    assert [(p.path, p.message) for p in problems] == [
+        ("nodes.claim.digits.0", "must be between 1 and 20, not 0"),
+        ("nodes.claim.save_as", "a name is lower-case letters, digits and _"),
     ]

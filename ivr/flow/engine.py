@@ -21,39 +21,19 @@ from ivr.flow.model import (
     LanguageNode,
     MenuNode,
     Node,
+    NumberNode,
     PromptNode,
     QueueNode,
     ScriptNode,
 )
+from ivr.flow.texts import BUILT_IN
 from ivr.media import TurnResult, TurnSpec
+from ivr.self_service.repeat_back import capture_number
 
 log = logging.getLogger(__name__)
 
 NO_MATCH = "no-match"  # never a phone key
 MAX_STEPS = 200  # a call that visits this many nodes is stuck in a loop of the flow
-
-BUILT_IN = {
-    "invalid": {
-        "vi": "Lựa chọn không hợp lệ.",
-        "zh": "您的选择无效。",
-        "en": "That is not a valid choice.",
-    },
-    "timeout": {
-        "vi": "Quý khách chưa chọn phím nào.",
-        "zh": "我们没有收到您的选择。",
-        "en": "We did not receive your choice.",
-    },
-    "no_match": {
-        "vi": "Xin lỗi, chúng tôi chưa nghe rõ.",
-        "zh": "抱歉，我们没有听清楚。",
-        "en": "Sorry, I did not catch that.",
-    },
-    "apology": {
-        "vi": "Xin lỗi, hệ thống đang gặp sự cố. Vui lòng gọi lại sau.",
-        "zh": "抱歉，系统出现故障，请稍后再拨。",
-        "en": "Sorry, we have a technical problem. Please call again later.",
-    },
-}
 
 
 class FlowStuck(Exception):
@@ -71,6 +51,7 @@ class FlowRun:
         self.path: list[str] = []
         self.outcome = "hangup"
         self.queue: str | None = None
+        call.notes.setdefault("timezone", flow.timezone)
         self._handlers: dict[type, Callable[[Any], str | None]] = {
             PromptNode: self._prompt,
             MenuNode: self._menu,
@@ -78,6 +59,7 @@ class FlowRun:
             HoursNode: self._hours,
             QueueNode: self._queue,
             ScriptNode: self._script,
+            NumberNode: self._number,
             HangupNode: self._hangup,
         }
 
@@ -227,7 +209,24 @@ class FlowRun:
 
     def _script(self, node: ScriptNode) -> str | None:
         script = self.services.scripts[node.script]
-        script.run(self.call)
+        outcome = script.run(self.call)
+        self.call.verbose(f"ivr: script {node.script} ended: {outcome or 'done'}", 3)
+        return node.route_for(outcome)
+
+    def _number(self, node: NumberNode) -> str | None:
+        """A number read back and confirmed, kept in ``call.notes`` (never logged)."""
+        number = capture_number(
+            self.call,
+            node.prompt[self.language],
+            node.digits,
+            self.text(None, "wrong_length"),
+            tries=node.retries + 1,
+        )
+        if number is None:
+            self.call.verbose(f"ivr: number {node.id} not given", 3)
+            return node.on_failure
+        self.call.notes[node.save_as] = number
+        self.call.verbose(f"ivr: number {node.id}: {len(number)} digits confirmed", 3)
         return node.next
 
     def _hangup(self, node: HangupNode) -> str | None:

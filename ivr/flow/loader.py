@@ -16,7 +16,7 @@ the flow and its nodes here, those of node values in ``ivr.flow.node_values``).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +32,7 @@ from ivr.flow.model import (
     LanguageNode,
     MenuNode,
     Node,
+    NumberNode,
     PromptNode,
     QueueNode,
     ScriptNode,
@@ -99,7 +100,18 @@ NODES: dict[str, tuple[type[Any], dict[str, str]]] = {
             "overflow": "status_refs",
         },
     ),
-    "script": (ScriptNode, {"script": "script!", "next": "ref"}),
+    "script": (ScriptNode, {"script": "script!", "next": "ref", "routes": "outcome_refs"}),
+    "number": (
+        NumberNode,
+        {
+            "prompt": "texts!",
+            "digits": "lengths!",
+            "save_as": "name!",
+            "retries": "retries",
+            "next": "ref!",
+            "on_failure": "ref!",
+        },
+    ),
     "hangup": (HangupNode, {"prompt": "texts"}),
 }
 # The value of an optional key left out (a missing required key is reported, stand-in None).
@@ -110,6 +122,7 @@ DEFAULTS: dict[str, Callable[[], Any]] = {
     "dates": frozenset,
     "status_refs": dict,
     "key_phrases": dict,
+    "outcome_refs": dict,
 }
 
 
@@ -121,20 +134,22 @@ class FlowError(Exception):
         super().__init__("\n".join(map(str, self.problems)) or "invalid flow")
 
 
-def check_text(text: str, filename: str, known_scripts: set[str] | None = None) -> list[Problem]:
+def check_text(
+    text: str, filename: str, known_scripts: Collection[str] | None = None
+) -> list[Problem]:
     """Every problem of one flow file's text, by line; empty when the flow is valid.
     With ``known_scripts`` None, script names are not checked."""
     return _read_text(text, filename, known_scripts).problems
 
 
-def load_flow(path: str | Path, known_scripts: set[str] | None = None) -> Flow:
+def load_flow(path: str | Path, known_scripts: Collection[str] | None = None) -> Flow:
     reader = _read_file(Path(path), known_scripts)
     if reader.flow is None:
         raise FlowError(reader.problems)
     return reader.flow
 
 
-def load_flows(directory: str | Path, known_scripts: set[str] | None = None) -> FlowSet:
+def load_flows(directory: str | Path, known_scripts: Collection[str] | None = None) -> FlowSet:
     """Every ``*.yaml`` of ``directory``, or one ``FlowError`` with the problems of all files,
     including a number or a flow id claimed by two files. A folder with no file is no error."""
     directory = Path(directory)
@@ -148,7 +163,7 @@ def load_flows(directory: str | Path, known_scripts: set[str] | None = None) -> 
     return FlowSet(reader.flow for reader in readers if reader.flow is not None)
 
 
-def _read_file(path: Path, known_scripts: set[str] | None) -> _Reader:
+def _read_file(path: Path, known_scripts: Collection[str] | None) -> _Reader:
     reader = _Reader(str(path), known_scripts)
     try:
         data = path.read_bytes()
@@ -160,7 +175,7 @@ def _read_file(path: Path, known_scripts: set[str] | None) -> _Reader:
     return reader
 
 
-def _read_text(text: str, filename: str, known_scripts: set[str] | None) -> _Reader:
+def _read_text(text: str, filename: str, known_scripts: Collection[str] | None) -> _Reader:
     reader = _Reader(filename, known_scripts)
     root = reader.parse(text)
     if root is not None:
@@ -192,7 +207,7 @@ def _clashes(readers: list[_Reader]) -> list[Problem]:
 class _Reader(NodeValues):
     """One flow file being read: the problems found so far and what later checks need."""
 
-    def __init__(self, filename: str, known_scripts: set[str] | None) -> None:
+    def __init__(self, filename: str, known_scripts: Collection[str] | None) -> None:
         super().__init__(filename, known_scripts)
         self.flow: Flow | None = None
         self.flow_id: tuple[str, int] = ("", 1)
@@ -297,6 +312,8 @@ class _Reader(NodeValues):
             zone, weekly, holidays = (values.pop(k) for k in ("timezone", "open", "holidays"))
             values["hours"] = Hours(zone, weekly, holidays)
         node: Node = cls(id=str(key.value), **values)
+        if isinstance(node, ScriptNode):
+            self.check_outcomes(node, pairs, path)
         return node
 
     def read_type(self, field: Field, path: str, owner: str) -> str:

@@ -105,12 +105,32 @@ class QueueNode:
 
 @dataclass(frozen=True)
 class ScriptNode:
-    """Run a registered AGI script (``ivr/agi_scripts/<script>.py``) on the call, then go on to
-    ``next`` or hang up when it is ``None``."""
+    """Run a registered AGI script (``ivr/agi_scripts/<script>.py``) on the call. The script
+    ends with an outcome ("ok", "locked", "agent", ...): ``routes`` maps outcomes to nodes;
+    any other outcome goes on to ``next``, or hangs up when it is ``None``."""
 
     id: str
     script: str
     next: str | None
+    routes: dict[str, str] = field(default_factory=dict)
+
+    def route_for(self, outcome: str | None) -> str | None:
+        return self.routes.get(outcome or "", self.next)
+
+
+@dataclass(frozen=True)
+class NumberNode:
+    """Ask for a number (keyed in or said), read it back for the caller to confirm, and keep
+    it for the steps after (``call.notes[save_as]``). ``digits`` lists the accepted lengths.
+    After ``1 + retries`` entries without a confirmed number the call goes to ``on_failure``."""
+
+    id: str
+    prompt: Text
+    digits: tuple[int, ...]
+    save_as: str
+    retries: int
+    next: str
+    on_failure: str
 
 
 @dataclass(frozen=True)
@@ -121,7 +141,16 @@ class HangupNode:
     prompt: Text | None
 
 
-Node = PromptNode | MenuNode | LanguageNode | HoursNode | QueueNode | ScriptNode | HangupNode
+Node = (
+    PromptNode
+    | MenuNode
+    | LanguageNode
+    | HoursNode
+    | QueueNode
+    | ScriptNode
+    | NumberNode
+    | HangupNode
+)
 
 NODE_TYPES: dict[str, type[Any]] = {
     "prompt": PromptNode,
@@ -130,6 +159,7 @@ NODE_TYPES: dict[str, type[Any]] = {
     "hours": HoursNode,
     "queue": QueueNode,
     "script": ScriptNode,
+    "number": NumberNode,
     "hangup": HangupNode,
 }
 

@@ -9,8 +9,9 @@ only collected here (``refs``): whether they name a node is judged once every no
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Mapping
 from datetime import date
+from typing import Any
 
 import yaml
 
@@ -33,7 +34,7 @@ QUEUE_NAME = re.compile(r"[a-z][a-z0-9-]*")
 class NodeValues(YamlReader):
     """The readers of node values, and what they need to know of the flow being read."""
 
-    def __init__(self, filename: str, known_scripts: set[str] | None) -> None:
+    def __init__(self, filename: str, known_scripts: Collection[str] | None) -> None:
         super().__init__(filename)
         self.known_scripts = known_scripts
         self.languages: tuple[str, ...] | None = None  # None unless valid
@@ -80,6 +81,23 @@ class NodeValues(YamlReader):
 
     def read_seconds(self, field: Field, path: str, owner: str) -> float:
         return self.number(field[1], path, 1, 30, seconds=True)
+
+    def read_lengths(self, field: Field, path: str, owner: str) -> tuple[int, ...]:
+        """The digit counts a number may have: ``[10, 12]``, each 1 to 20."""
+        lengths: list[int] = []
+        for i, item in enumerate(self.items(field[1], path, "a list of digit counts [10, 12]")):
+            length = int(self.number(item, f"{path}.{i}", 1, 20))
+            if length and length not in lengths:
+                lengths.append(length)
+        if isinstance(field[1], yaml.SequenceNode) and not field[1].value:
+            self.report(field[0], path, "list at least one digit count")
+        return tuple(sorted(lengths))
+
+    def read_name(self, field: Field, path: str, owner: str) -> str:
+        name = self.scalar(field[1], path, "a name")
+        if name and not re.fullmatch(r"[a-z][a-z0-9_]*", name):
+            self.report(field[1], path, "a name is lower-case letters, digits and _")
+        return name
 
     def read_retries(self, field: Field, path: str, owner: str) -> int:
         return int(self.number(field[1], path, 0, 5))
@@ -165,6 +183,28 @@ class NodeValues(YamlReader):
             message = "a queue name is lower-case letters, digits and -, starting with a letter"
             self.report(field[1], path, message)
         return name
+
+    def read_outcome_refs(self, field: Field, path: str, owner: str) -> dict[str, str]:
+        routes: dict[str, str] = {}
+        for key, value in self.pairs(field[1], path, "a mapping of script outcome to node"):
+            routes[str(key.value)] = self.read_ref((key, value), join_path(path, key.value), owner)
+        return routes
+
+    def check_outcomes(self, node: Any, pairs: list[Field], path: str) -> None:
+        """Each route of a script node names an outcome the script can end with."""
+        known = self.known_scripts
+        if not isinstance(known, Mapping) or node.script not in known:
+            return
+        outcomes = known[node.script]
+        for key, value in pairs:
+            if key.value != "routes" or not isinstance(value, yaml.MappingNode):
+                continue
+            for outcome, _target in value.value:
+                if outcome.value not in outcomes:
+                    listed = f" ({node.script} ends with: {', '.join(outcomes) or 'no outcome'})"
+                    hint = did_you_mean(str(outcome.value), outcomes, listed)
+                    message = f"unknown outcome '{outcome.value}'{hint}"
+                    self.report(outcome, join_path(f"{path}.routes", outcome.value), message)
 
     def read_script(self, field: Field, path: str, owner: str) -> str:
         name = self.scalar(field[1], path, "a script name")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Collection
 from pathlib import Path
 
 from ivr.flow.loader import FlowError, FlowSet, load_flows
@@ -16,7 +17,7 @@ log = logging.getLogger(__name__)
 
 
 class FlowStore:
-    def __init__(self, directory: Path, known_scripts: set[str] | None = None) -> None:
+    def __init__(self, directory: Path, known_scripts: Collection[str] | None = None) -> None:
         self.directory = Path(directory)
         self.known_scripts = known_scripts
         self._lock = threading.Lock()
