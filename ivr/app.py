@@ -3,40 +3,50 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+from ivr.accounts import make_accounts
 from ivr.agi_scripts import load_scripts
 from ivr.agi_server import FastAgiServer
 from ivr.asr.registry import Recognizers
 from ivr.call_records import CallRecords
+from ivr.callbacks import CallbackList
 from ivr.db import Database, migrate
 from ivr.flow.loader import FlowError
 from ivr.flow.store import FlowStore
 from ivr.media_server import MediaServer
 from ivr.services import Services
 from ivr.settings import Settings
+from ivr.sms.gateway import make_gateway
+from ivr.sms.outbox import Outbox
+from ivr.sms.worker import SmsWorker
 from ivr.state import make_state
 from ivr.tts import PromptCache
+from ivr.web.server import WebServer, start_web
 
 log = logging.getLogger(__name__)
 
 
 def build_services(settings: Settings, keep_records: bool = True) -> Services:
+    """Everything the calls of this process share. ``keep_records=False`` (benchmarks of the
+    speech path) keeps no call records; the database still serves accounts, SMS, callbacks."""
     scripts = load_scripts()
-    records = None
-    if keep_records:
-        migrate(settings.db_url)
-        records = CallRecords(Database(settings.db_url))
-    flows = FlowStore(settings.dialplans_dir, set(scripts))
-    return Services(
+    migrate(settings.db_url)
+    database = Database(settings.db_url)
+    flows = FlowStore(settings.dialplans_dir, {n: s.outcomes for n, s in scripts.items()})
+    services = Services(
         settings=settings,
         flows=flows,
         prompts=PromptCache(settings.prompts_dir, settings.tts_engines),
         state=make_state(settings),
-        records=records,
+        records=CallRecords(database) if keep_records else None,
         scripts=scripts,
         recognizers=Recognizers.load(settings, speech_languages(settings, flows)),
+        accounts=make_accounts(settings, database),
+        outbox=Outbox(database),
     )
+    services.callbacks = CallbackList(database, lambda: services.clock())
+    return services
 
 
 def speech_languages(settings: Settings, flows: FlowStore) -> list[str]:
@@ -53,10 +63,14 @@ class RunningIvr:
     services: Services
     media: MediaServer
     agi: FastAgiServer
+    web: WebServer
+    sms_worker: SmsWorker
 
     def stop(self) -> None:
         self.agi.stop()
         self.media.stop()
+        self.sms_worker.stop()
+        self.web.stop()
         self.services.state.close()
 
 
@@ -64,14 +78,22 @@ def start(settings: Settings, services: Services | None = None) -> RunningIvr:
     services = services or build_services(settings)
     media = MediaServer(settings.media_host, settings.media_port, settings.media_advertise)
     media.start()
+    database = services.outbox.database
+    web = start_web(settings, database)
+    # Kannel's delivery reports come to the port the web side really got (0: any free one).
+    reachable = replace(settings, http_port=web.port)
+    sms_worker = SmsWorker(reachable, database, make_gateway(reachable)).start()
+    services.sms_worker = sms_worker
     agi = FastAgiServer(services.scripts, services, media, settings.agi_host, settings.agi_port)
     agi.start()
     log.info(
-        "FastAGI on %s:%d, AudioSocket on %s:%d (advertised as %s)",
+        "FastAGI on %s:%d, AudioSocket on %s:%d (advertised as %s), web on %s:%d",
         agi.host,
         agi.port,
         media.host,
         media.port,
         media.address,
+        settings.http_host,
+        web.port,
     )
-    return RunningIvr(services, media, agi)
+    return RunningIvr(services, media, agi, web, sms_worker)

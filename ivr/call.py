@@ -106,6 +106,9 @@ class Call:
         self.id = env.uniqueid or "-"
         # Shared services of the running server (flows, prompts, records, live state).
         self.services: Any = None
+        # What the call's steps learned, for the steps after them (the authenticated person,
+        # the flow's time zone, a number captured by a flow node).
+        self.notes: dict[str, Any] = {}
 
     # -- the wire ---------------------------------------------------------------------------
     def execute(self, name: str, *args: str | int) -> Reply:
@@ -231,6 +234,22 @@ class Call:
         self.language = language
 
     # -- media turns over AudioSocket -------------------------------------------------------
+    def speech(self, text: str, private: str = "") -> bytes | AudioSource:
+        """The audio of ``text`` in the call's language, logged as said. A text holding the
+        caller's own data names what it holds in ``private`` ("balance"): it is logged as
+        that, and streamed without ever being cached."""
+        if private:
+            self.verbose(f"ivr: say ({private})", 3)
+            stream: AudioSource = self.services.prompts.stream(text, self.language, keep=False)
+            return stream
+        self.verbose(f'ivr: say "{text}"', 3)
+        audio: bytes = self.services.prompts.audio(text, self.language)
+        return audio
+
+    def say(self, text: str, private: str = "") -> TurnResult:
+        """Speak ``text`` (see :meth:`speech`) and wait for it to end; keys are ignored."""
+        return self.turn(self.speech(text, private))
+
     def listen(
         self,
         prompt: str | bytes | AudioSource = b"",

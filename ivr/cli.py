@@ -1,4 +1,4 @@
-"""The ``ivr`` command: serve, call, agi, flows check, db upgrade."""
+"""The ``ivr`` command: serve, call, agi, flows check, db upgrade, sms."""
 
 from __future__ import annotations
 
@@ -94,11 +94,37 @@ def _parser() -> argparse.ArgumentParser:
     models.add_argument("--name", help="a catalog model name (default: newest small one)")
     models.add_argument("--force", action="store_true", help="replace an installed model")
 
+    seed = sub.add_parser("seed", help="fill the database with demo data")
+    seed.add_argument("--demo", action="store_true", required=True, help="insured persons")
+    seed.add_argument("--count", type=int, default=300, help="generated persons (default 300)")
+    seed.add_argument("--random-seed", type=int, default=2026)
+
     prompts = sub.add_parser("prompts", help="pre-render the prompts of the flows")
     prompts.add_argument("action", choices=["render"])
     prompts.add_argument("--flows", type=Path, help="a folder of flows (default: settings)")
     prompts.add_argument("--language", choices=["vi", "zh", "en"])
+    _sms_parser(sub)
     return parser
+
+
+def _sms_parser(sub: Any) -> None:
+    sms = sub.add_parser("sms", help="the SMS outbox: run a worker, send or look up a message")
+    action = sms.add_subparsers(dest="sms_action", required=True)
+    worker = action.add_parser("worker", help="send queued messages until SIGTERM/SIGINT")
+    worker.add_argument(
+        "--timeout",
+        type=float,
+        default=10.0,
+        help="seconds the gateway may take per message (a claim's lease is three of these)",
+    )
+    worker.add_argument("--poll", type=float, default=1.0, help="seconds between idle looks")
+    send = action.add_parser("send", help="queue one message (an admin's test)")
+    send.add_argument("--to", required=True, help="mobile number, e.g. 84901234567")
+    send.add_argument("--text", required=True)
+    send.add_argument("--language", default="vi", choices=["vi", "zh", "en"])
+    send.add_argument("--key", help="idempotency key (default: a new one)")
+    status = action.add_parser("status", help="a message's status and delivery reports")
+    status.add_argument("message_id", type=int)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -112,6 +138,8 @@ def main(argv: list[str] | None = None) -> int:
     handler = {"serve": _serve, "call": _call, "agi": _agi, "flows": _flows, "db": _db}
     handler["models"] = _models
     handler["prompts"] = _prompts
+    handler["seed"] = _seed
+    handler["sms"] = _sms
     return handler[args.command](args, settings)
 
 
@@ -194,11 +222,11 @@ def _agi(args: argparse.Namespace, settings: Settings) -> int:
 
 def _load_flows(directory: Path) -> FlowSet | None:
     """The flows of ``directory``; None, with every problem printed, if a file is invalid."""
-    from ivr.agi_scripts import script_names
+    from ivr.agi_scripts import script_outcomes
     from ivr.flow.loader import FlowError, load_flows
 
     try:
-        return load_flows(directory, script_names())
+        return load_flows(directory, script_outcomes())
     except FlowError as exc:
         for problem in exc.problems:
             print(problem)
@@ -229,11 +257,35 @@ def _models(args: argparse.Namespace, settings: Settings) -> int:
     return command(args, settings)
 
 
+def _seed(args: argparse.Namespace, settings: Settings) -> int:
+    from ivr.accounts.seed import seed_demo
+    from ivr.db import Database, migrate
+
+    if args.count < 0:
+        print("ivr seed: --count must be 0 or more", file=sys.stderr)
+        return 2
+    migrate(settings.db_url)
+    database = Database(settings.db_url)
+    try:
+        added, present = seed_demo(database, args.count, args.random_seed)
+    finally:
+        database.close()
+    print(f"demo persons: {added} added, {present} already there")
+    return 0
+
+
 def _prompts(args: argparse.Namespace, settings: Settings) -> int:
     from ivr.tts.render import main as render
 
     flows = _load_flows(args.flows or settings.dialplans_dir)
     return 1 if flows is None else render(flows, settings, args.language)
+
+
+def _sms(args: argparse.Namespace, settings: Settings) -> int:
+    from ivr.sms.commands import send, status, worker
+
+    command = {"worker": worker, "send": send, "status": status}[args.sms_action]
+    return command(args, settings)
 
 
 if __name__ == "__main__":

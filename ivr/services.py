@@ -30,6 +30,10 @@ class Services:
     records: Any = None  # ivr.call_records.CallRecords, or None to keep no records
     # ivr.asr.registry.Recognizers: a speech recognizer per language (None: keys only)
     recognizers: Any = None
+    accounts: Any = None  # ivr.accounts.AccountLookup: persons and balances
+    outbox: Any = None  # ivr.sms.outbox.Outbox: SMS written here first, sent by the worker
+    sms_worker: Any = None  # ivr.sms.worker.SmsWorker of this process, woken on enqueue
+    callbacks: Any = None  # ivr.callbacks.CallbackList
     scripts: dict[str, Script] = field(default_factory=dict)
     clock: Callable[[], datetime] = now_utc
 

@@ -12,7 +12,7 @@ import pytest
 from ivr.app import RunningIvr, build_services, start
 from ivr.settings import PROJECT_ROOT, Settings
 
-pytest_plugins = ["tests.conftest_redis"]
+pytest_plugins = ["tests.conftest_redis", "tests.conftest_kannel"]
 
 # Monday 2026-11-23 09:00 and Sunday 2026-11-22 10:00 in Asia/Ho_Chi_Minh (UTC+7).
 OPEN = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
@@ -36,16 +36,17 @@ def make_ivr(tmp_path: Path, prompts_dir: Path) -> Iterator[Callable[..., Runnin
         redis_url: str = "",
         **overrides: object,
     ) -> RunningIvr:
-        settings = replace(
-            Settings(),
-            agi_port=0,
-            media_port=0,
-            data_dir=tmp_path / f"var{len(started)}",
-            dialplans_dir=dialplans,
-            prompts_dir=prompts_dir,
-            redis_url=redis_url,
-            **overrides,
-        )
+        values: dict[str, object] = {
+            "agi_port": 0,
+            "media_port": 0,
+            "http_port": 0,
+            "sms_gateway": "none",  # messages stay in the outbox unless a test sends them
+            "data_dir": tmp_path / f"var{len(started)}",
+            "dialplans_dir": dialplans,
+            "prompts_dir": prompts_dir,
+            "redis_url": redis_url,
+        }
+        settings = replace(Settings(), **{**values, **overrides})  # type: ignore[arg-type]
         services = build_services(settings)
         services.clock = lambda: clock
         running = start(settings, services)

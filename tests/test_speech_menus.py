@@ -19,8 +19,8 @@ import pytest
 
 from ivr.asr.registry import Recognizers, packaged_model
 from ivr.call import CallerHungUp
-from ivr.flow.engine import BUILT_IN
 from ivr.flow.model import MenuNode
+from ivr.flow.texts import BUILT_IN
 from ivr.listen import speech_feeder
 from ivr.settings import Settings
 from ivr.testing.caller import HangUp, Listen, Press, Say, read_wav, speech

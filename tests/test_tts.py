@@ -18,6 +18,8 @@ from typing import Any
 
 import pytest
 
+from ivr.flow.texts import BUILT_IN
+from ivr.self_service.texts import SAY
 from ivr.tts.cache import PromptCache
 from ivr.tts.espeak import SynthesisError
 from ivr.tts.pyttsx3_voice import Pyttsx3Voice
@@ -281,14 +283,22 @@ def test_ivr_prompts_render_renders_everything_once(tmp_path: Path) -> None:
             command + list(extra), capture_output=True, text=True, env=env, timeout=120
         )
 
-    # 2 prompts x 2 languages, and the engine's 4 built-in texts x 2 languages
+    # 2 prompts per language, plus the engine's built-in texts and the self-service texts
+    # without blanks (each distinct text once per language)
+    fixed = [t for t in SAY.values() if "{" not in "".join(t.values())]
+    english, vietnamese = (
+        2 + len({texts[language] for texts in [*BUILT_IN.values(), *fixed]})
+        for language in ("en", "vi")
+    )
+    assert english > 10
     only_en = ivr_render("--language", "en")
     assert only_en.returncode == 0, only_en.stderr
-    assert "rendered 6, already cached 0, failed 0" in only_en.stdout
+    assert f"rendered {english}, already cached 0, failed 0" in only_en.stdout
     first = ivr_render()
     assert first.returncode == 0, first.stderr
-    assert "rendered 6, already cached 6, failed 0" in first.stdout
-    assert "12/12 100%" in first.stderr
+    assert f"rendered {vietnamese}, already cached {english}, failed 0" in first.stdout
+    total = english + vietnamese
+    assert f"{total}/{total} 100%" in first.stderr
     second = ivr_render()
-    assert "rendered 0, already cached 12, failed 0" in second.stdout
-    assert len(list((tmp_path / "prompts" / "cache").glob("*.sln"))) == 12
+    assert f"rendered 0, already cached {total}, failed 0" in second.stdout
+    assert len(list((tmp_path / "prompts" / "cache").glob("*.sln"))) == total

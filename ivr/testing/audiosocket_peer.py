@@ -40,6 +40,7 @@ class SessionOutcome:
     speech_ended: float | None = None
     first_frame: float | None = None
     audio_ended: float | None = None
+    last_key: float | None = None  # when the last DTMF digit was sent
 
     @property
     def audio_after_speech(self) -> float | None:
@@ -134,7 +135,7 @@ class AudioSocketPeer:
                 digit = keys.pop(0)[1]
                 sock.sendall(bytes([wire.KIND_DTMF, 0, 1]) + digit.encode())
                 outcome.pressed += digit
-                last_activity = now
+                outcome.last_key = last_activity = now
             if now - last_activity >= INACTIVITY_TIMEOUT:
                 outcome.result, outcome.error = -1, "no activity for 2 s: Asterisk gave up"
                 return outcome

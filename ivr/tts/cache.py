@@ -65,10 +65,13 @@ class PromptCache:
             self._keep(path, pcm)
         return pcm
 
-    def stream(self, text: str, language: str) -> SpeechStream:
+    def stream(self, text: str, language: str, keep: bool = True) -> SpeechStream:
         """The audio of ``text`` as it is made: all at once when cached, else clause by
         clause in a thread (the first clause plays while the rest is synthesized); kept in
-        the cache once whole."""
+        the cache once whole. ``keep=False`` for a caller's own data (a balance, a number read
+        back): it is never written to the cache, on disk or in memory."""
+        if not keep:
+            return SpeechStream(self.voice(language), clauses(text))
         path = self.path_for(text, language)
         pcm = self._lookup(path)
         if pcm is not None:

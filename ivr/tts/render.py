@@ -26,14 +26,17 @@ class RenderReport:
 
 
 def texts_of(flows: Iterable[Flow], language: str | None = None) -> list[tuple[str, str]]:
-    """Every (language, text) the flows can say, built-in texts included, once each."""
-    from ivr.flow.engine import BUILT_IN
+    """Every (language, text) the flows can say, once each: the flows' own, the engine's
+    built-in texts and the self-service texts that have no blanks to fill."""
+    from ivr.flow.texts import BUILT_IN
+    from ivr.self_service.texts import SAY
 
+    fixed = [texts for texts in SAY.values() if "{" not in "".join(texts.values())]
     seen: dict[tuple[str, str], None] = {}
     for flow in flows:
         for pair in flow.prompt_texts():
             seen.setdefault(pair, None)
-        for texts in BUILT_IN.values():
+        for texts in [*BUILT_IN.values(), *fixed]:
             for flow_language in flow.languages:
                 seen.setdefault((flow_language, texts[flow_language]), None)
     return [pair for pair in seen if language is None or pair[0] == language]
