@@ -261,10 +261,13 @@ class Call:
         max_digits: int = 1,
         language: str | None = None,
         end_silence: float | None = None,
+        record: bool = False,
     ) -> Heard:
         """One speech turn: say ``prompt`` (text in the call's language, or audio) while
         listening; the caller answers by voice (``grammar`` limits it to those phrases) or,
-        with ``dtmf``, by up to ``max_digits`` keys. See :mod:`ivr.listen`."""
+        with ``dtmf``, by up to ``max_digits`` keys; ``record`` keeps the caller's speech in
+        ``Heard.audio`` (a message), also where no recognizer hears the language. See
+        :mod:`ivr.listen`."""
         from ivr.listen import listen
 
         return listen(
@@ -278,6 +281,7 @@ class Call:
             max_digits=max_digits,
             language=language or self.language,
             end_silence=end_silence,
+            record=record,
         )
 
     def listen_digits(

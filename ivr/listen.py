@@ -55,6 +55,7 @@ class Heard:
     interrupted: bool = False  # the caller spoke or pressed a key over the prompt
     speech_end: float | None = None  # monotonic time of the caller's last voiced frame
     engine: str = ""  # the recognizer that decoded it, "" when none listened
+    audio: bytes = b""  # the caller's speech (8 kHz slin), kept only when asked to record
 
 
 def recognizer_for(call: Call, language: str) -> Engine | None:
@@ -74,9 +75,10 @@ def listen(
     max_digits: int,
     language: str,
     end_silence: float | None,
+    record: bool = False,
 ) -> Heard:
     engine = recognizer_for(call, language)
-    if engine is None and not dtmf:
+    if engine is None and not dtmf and not record:
         raise NoWayToAnswer(f"no recognizer for {language!r} and keys are not allowed")
     if isinstance(prompt, str):
         if prompt:
@@ -92,14 +94,14 @@ def listen(
         max_digits=max_digits if dtmf else 0,
         timeout=no_input_timeout,
         barge_in=barge_in,
-        speech=engine is not None,
+        speech=engine is not None or record,
         max_speech=max_speech,
         vad=VadSettings(end_silence=end_silence),
         early_end_silence=min(END_SILENCE_PHRASE_HEARD, end_silence),
     )
     decoder = engine.decoder(grammar) if engine is not None else None
     try:
-        heard = _turn(call, audio, spec, decoder, grammar)
+        heard = _turn(call, audio, spec, decoder, grammar, record)
     finally:
         if decoder is not None:
             decoder.close()
@@ -146,9 +148,18 @@ def _turn(
     spec: TurnSpec,
     decoder: Decoder | None,
     grammar: Sequence[str] | None,
+    record: bool = False,
 ) -> Heard:
-    result = call.turn(audio, spec, on_speech=speech_feeder(decoder, grammar))
-    common = {"interrupted": result.interrupted, "speech_end": result.speech_end}
+    feeder = speech_feeder(decoder, grammar)
+    recording: list[bytes] = []
+    if record:
+        feeder = _recorder(recording, feeder)
+    result = call.turn(audio, spec, on_speech=feeder)
+    common: dict[str, object] = {"interrupted": result.interrupted, "speech_end": result.speech_end}
+    if recording:
+        common["audio"] = b"".join(recording)
+    if result.status == "speech" and decoder is None and recording:
+        return Heard("no-match", **common)  # type: ignore[arg-type]
     if result.status == "digits":
         return Heard("digits", digits=result.digits, **common)  # type: ignore[arg-type]
     if result.status == "speech" and decoder is not None:
@@ -159,6 +170,18 @@ def _turn(
     if result.status == "error":
         log.warning("call %s: media turn failed (%s); counted as no input", call.id, result.error)
     return Heard("no-input", **common)  # type: ignore[arg-type]
+
+
+def _recorder(
+    recording: list[bytes], feeder: Callable[[bytes], object] | None
+) -> Callable[[bytes], object]:
+    """Keep the caller's speech (a message to record), and decode it as usual."""
+
+    def feed(pcm: bytes) -> object:
+        recording.append(pcm)
+        return feeder(pcm) if feeder is not None else None
+
+    return feed
 
 
 def speech_feeder(

@@ -66,12 +66,14 @@ class _Exchange:
 class JsonClient:
     """Requests to one base URL with fixed headers; safe to share between call threads."""
 
-    def __init__(self, base_url: str, headers: dict[str, str], timeout: float) -> None:
+    def __init__(
+        self, base_url: str, headers: dict[str, str], timeout: float, setting: str = "IVR_ACCOUNTS"
+    ) -> None:
         parts = urllib.parse.urlsplit(base_url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ValueError(f"IVR_ACCOUNTS_URL must be an http:// or https:// URL: {base_url}")
+            raise ValueError(f"{setting}_URL must be an http:// or https:// URL: {base_url}")
         if not timeout > 0:
-            raise ValueError(f"IVR_ACCOUNTS_TIMEOUT must be more than 0 seconds: {timeout}")
+            raise ValueError(f"{setting}_TIMEOUT must be more than 0 seconds: {timeout}")
         self.https = parts.scheme == "https"
         self.host = parts.hostname
         self.port = parts.port

@@ -22,3 +22,9 @@ def caller_number(callerid: str | None) -> str:
     elif digits.startswith("0"):
         digits = COUNTRY_CODE + digits[1:]
     return digits if digits.isdigit() and len(digits) >= 8 else ""
+
+
+def is_mobile(number: str) -> bool:
+    """A Vietnamese mobile number (84 + 3/5/7/8/9 + 8 digits): one that can take an SMS.
+    Landlines (84 2xx...) and foreign numbers are not texted."""
+    return re.fullmatch(r"84[35789]\d{8}", number) is not None
