@@ -113,6 +113,30 @@ class CallRecords:
 
         self._update(call_id, change)
 
+    def note(
+        self,
+        call_id: str,
+        tag: str | None = None,
+        self_service: str | None = None,
+        category: str | None = None,
+        handled_by: str | None = None,
+    ) -> None:
+        """What the call went through, for reports: a tag ("after-hours", "overflow",
+        "ticket"), a self-service step ("balance"), the caller's topic, who settled it
+        ("ivr", "ai", "human"). Tags and steps are kept once each, in order."""
+
+        def change(row: CallRecord) -> None:
+            if tag and tag not in row.tags:
+                row.tags = [*row.tags, tag]
+            if self_service and self_service not in row.self_service:
+                row.self_service = [*row.self_service, self_service]
+            if category:
+                row.category = category
+            if handled_by:
+                row.handled_by = handled_by
+
+        self._update(call_id, change)
+
     def finish(
         self, call_id: str, outcome: str, queue: str | None = None, queue_status: str | None = None
     ) -> None:

@@ -34,6 +34,11 @@ class Services:
     outbox: Any = None  # ivr.sms.outbox.Outbox: SMS written here first, sent by the worker
     sms_worker: Any = None  # ivr.sms.worker.SmsWorker of this process, woken on enqueue
     callbacks: Any = None  # ivr.callbacks.CallbackList
+    kb: Any = None  # ivr.kb.KnowledgeBase: what the AI agent answers from
+    tickets: Any = None  # ivr.tickets.Tickets: messages callers leave
+    queue_monitor: Any = None  # ivr.queue_state.QueueMonitor: live queues (AMI), or None
+    queues: Any = None  # queue name -> ivr.queue_config.QueueConfig
+    llm: Any = None  # ivr.agent.llm.Phraser, when IVR_LLM_URL is set
     scripts: dict[str, Script] = field(default_factory=dict)
     clock: Callable[[], datetime] = now_utc
 
@@ -66,6 +71,21 @@ class Services:
         self._safely(call_id, self.state.incr, f"flow:{flow}:node:{node}")
         if self.records is not None:
             self._safely(call_id, self.records.visit, call_id, node)
+
+    def note(self, call_id: str, **facts: str) -> None:
+        """Facts for the call record (see ``CallRecords.note``); never stops the call."""
+        if self.records is not None:
+            self._safely(call_id, self.records.note, call_id, **facts)
+
+    def note_tag(self, call_id: str, tag: str) -> None:
+        self._safely(call_id, self.state.incr, f"calls:tag:{tag}")
+        self.note(call_id, tag=tag)
+
+    def note_self_service(self, call_id: str, step: str) -> None:
+        self.note(call_id, self_service=step)
+
+    def note_category(self, call_id: str, category: str) -> None:
+        self.note(call_id, category=category)
 
     def note_language(self, call_id: str, language: str) -> None:
         if self.records is not None:

@@ -15,6 +15,7 @@ from typing import Any
 from ivr.call import Call, CallerHungUp
 from ivr.flow.hours import is_open
 from ivr.flow.model import (
+    OVERFLOW_STATUSES,
     Flow,
     HangupNode,
     HoursNode,
@@ -81,7 +82,24 @@ class FlowRun:
         if not isinstance(node, QueueNode):
             raise ValueError(f"IVR_NODE {node_id!r} of flow {self.flow.id} is not a queue node")
         self.call.verbose(f"ivr: queue {node.queue} returned {status or 'no status'}", 3)
-        self.walk(node.route_for(status))
+        self.walk(self._left_queue(node, status))
+
+    def _left_queue(self, node: QueueNode, status: str) -> str:
+        status = status.strip().upper()
+        self.call.notes["queue_status"] = status
+        if status in OVERFLOW_STATUSES:
+            self.tag("overflow")
+        elif status.startswith("KEY"):
+            self.tag("left-queue")
+        return node.route_for(status)
+
+    def tag(self, tag: str) -> None:
+        """Why the call went where it did ("after-hours", "overflow"): kept for the scripts
+        that follow (the AI agent's greeting) and in the call record."""
+        tags = self.call.notes.setdefault("tags", [])
+        if tag not in tags:
+            tags.append(tag)
+        self.services.note_tag(self.call.id, tag)
 
     def _enter(self, node: Node) -> None:
         self.path.append(node.id)
@@ -194,11 +212,20 @@ class FlowRun:
         now = self.services.clock()
         open_now = is_open(node.hours, now)
         self.call.verbose(f"ivr: hours {node.id}: {'open' if open_now else 'closed'}", 3)
+        if not open_now:
+            self.tag("after-hours")
         return node.if_open if open_now else node.if_closed
 
     def _queue(self, node: QueueNode) -> str | None:
-        """Hand the call to the dialplan's Queue(); it comes back with QUEUESTATUS."""
+        """Hand the call to the dialplan's Queue(); it comes back with QUEUESTATUS. When the
+        live queue state predicts a wait above the queue's overflow threshold, the call does
+        not join: it takes the LONGWAIT route at once."""
         call = self.call
+        wait, limit = predicted_wait(self.services, node.queue)
+        if wait is not None and limit is not None and wait > limit:
+            call.verbose(f"ivr: queue {node.queue}: predicted wait {wait:.0f} s > {limit} s", 3)
+            return self._left_queue(node, "LONGWAIT")
+        self.services.note(call.id, handled_by="human")
         call.set_variable("IVR_FLOW", self.flow.id)
         call.set_variable("IVR_NODE", node.id)
         call.set_variable("IVR_QUEUE_TIMEOUT", str(node.timeout))
@@ -248,6 +275,22 @@ class FlowRun:
             log.error("call %s: spoken apology failed (%s); playing core sounds", self.call.id, exc)
             self.call.stream_file("im-sorry")
             self.call.stream_file("please-try-again")
+
+
+def predicted_wait(services: Any, queue: str) -> tuple[float | None, float | None]:
+    """(the live state's estimate of a new caller's wait, the queue's overflow threshold),
+    either None when unknown (no AMI, no threshold): then the caller simply queues."""
+    monitor = getattr(services, "queue_monitor", None)
+    config = (getattr(services, "queues", None) or {}).get(queue)
+    limit = getattr(config, "overflow_wait", None)
+    if monitor is None or limit is None:
+        return None, limit
+    try:
+        wait: float | None = monitor.estimated_wait(queue)
+    except Exception as exc:  # live state down: queue as usual
+        log.error("queue %s: no wait estimate: %s", queue, exc)
+        return None, limit
+    return wait, limit
 
 
 def now_utc() -> datetime:

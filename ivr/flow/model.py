@@ -19,6 +19,15 @@ SUPPORTED_LANGUAGES = ("vi", "zh", "en")
 QUEUE_STATUSES = frozenset(
     {"TIMEOUT", "FULL", "JOINEMPTY", "LEAVEEMPTY", "JOINUNAVAIL", "LEAVEUNAVAIL", "CONTINUE"}
     | {"UNKNOWN", "WITHDRAW"}
+    # Not Asterisk's: the caller left the queue with a key (KEY1: the dialplan's
+    # [ivr-queue-exit] context), and the live state's predicted wait was above the queue's
+    # overflow threshold before the caller joined (LONGWAIT: the call never queued).
+    | {f"KEY{key}" for key in "0123456789*#"}
+    | {"LONGWAIT"}
+)
+# Statuses that mean "no agent in time": the call overflows (to the AI agent in the sample).
+OVERFLOW_STATUSES = frozenset(
+    {"TIMEOUT", "FULL", "JOINEMPTY", "LEAVEEMPTY", "JOINUNAVAIL", "LEAVEUNAVAIL", "LONGWAIT"}
 )
 
 DTMF_KEYS = frozenset("0123456789*#")
