@@ -6,7 +6,14 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from ivr.flow.loader import load_flow
-from ivr.flow.model import HangupNode, HoursNode, LanguageNode, MenuNode, PromptNode, QueueNode
+from ivr.flow.model import (
+    HoursNode,
+    LanguageNode,
+    MenuNode,
+    PromptNode,
+    QueueNode,
+    ScriptNode,
+)
 from ivr.testing.caller import HangUp, Listen, Press
 from ivr.testing.simulator import CallResult, SimulatedCall
 from tests.conftest import CLOSED, OPEN, SAMPLE_FLOWS
@@ -87,27 +94,41 @@ def test_every_branch_in_every_language_by_dtmf(make_ivr: Any) -> None:
         assert result.played_seconds > 3
 
 
-def test_closed_and_overflow_routes(make_ivr: Any) -> None:
+def _to_the_ai_agent_then_callback(lang: str) -> list[Any]:
+    """Keys of a caller who reaches the AI agent and asks for a call back (key 3). English
+    has a recognizer: the agent listens at once; vi/zh have none here: the agent says so,
+    then offers a message or a call back by keys."""
+    if lang == "en":
+        return [Press("3")]
+    return [Listen(), Press("3")]
+
+
+def test_closed_and_overflow_routes_reach_the_ai_agent(make_ivr: Any) -> None:
     open_ivr, closed_ivr = make_ivr(clock=OPEN), make_ivr(clock=CLOSED)
+    ai_node = FLOW.node(QUEUE.on_overflow)
+    assert isinstance(ai_node, ScriptNode) and ai_node.script == "ai_agent"
     calls = []
     for lang in ["vi", "zh", "en"]:
         keys = [Press(KEY_OF[lang]), Press("3")]
-        calls.append(lambda k=keys: dial(closed_ivr, k))
-        calls.append(lambda k=keys: dial(open_ivr, k, queue_outcomes=["TIMEOUT"]))
-        calls.append(lambda k=keys: dial(open_ivr, k, queue_outcomes=["JOINEMPTY"]))
+        then = _to_the_ai_agent_then_callback(lang)
+        after_hours = [*keys, Listen(), *then]  # hear the opening hours out
+        calls.append(lambda k=after_hours: dial(closed_ivr, k))
+        calls.append(lambda k=keys + then: dial(open_ivr, k, queue_outcomes=["TIMEOUT"]))
+        calls.append(lambda k=keys + then: dial(open_ivr, k, queue_outcomes=["JOINEMPTY"]))
     results = in_parallel(*calls)
     for i, lang in enumerate(["vi", "zh", "en"]):
         closed, timeout, joinempty = results[3 * i : 3 * i + 3]
         closed_node = FLOW.node(HOURS.if_closed)
-        assert closed.route == [LANGUAGE.id, MAIN.id, HOURS.id, closed_node.id]
-        assert isinstance(closed_node, HangupNode) and closed_node.prompt
-        assert closed_node.prompt[lang] in said(closed)
+        assert closed.route[:5] == [LANGUAGE.id, MAIN.id, HOURS.id, closed_node.id, ai_node.id]
+        assert isinstance(closed_node, PromptNode) and closed_node.prompt[lang] in said(closed)
+        assert "ivr: script ai_agent ended: callback" in closed.kinds("ivr"), closed.transcript()
         for result, status in [(timeout, "TIMEOUT"), (joinempty, "JOINEMPTY")]:
-            after = FLOW.node(QUEUE.route_for(status))
-            assert result.route[:4] == [LANGUAGE.id, MAIN.id, HOURS.id, QUEUE.id]
-            assert result.route[4] == after.id, result.transcript()
-            assert result.agi_status == ["SUCCESS", "HANGUP"]  # re-entered after Queue()
+            assert result.route[:5] == [LANGUAGE.id, MAIN.id, HOURS.id, QUEUE.id, ai_node.id]
+            assert len(result.agi_status) == 2  # re-entered after Queue()
             assert f"queue {QUEUE.queue} returned {status}" in " ".join(result.kinds("ivr"))
+            assert "ivr: script ai_agent ended: callback" in result.kinds("ivr"), result.transcript()
+    booked = open_ivr.services.callbacks.pending() + closed_ivr.services.callbacks.pending()
+    assert len(booked) == 2  # one per number per day on each IVR, however often asked
 
 
 def test_invalid_keys_and_silence_use_retries_then_failure_route(make_ivr: Any) -> None:

@@ -1,0 +1,20 @@
+"""callback: book a call back for the caller (one per number per day) and tell them.
+
+Used where a flow offers a call back without a conversation: a caller who presses the
+queue's call-back key while waiting (``KEY2`` route of a queue node). Outcomes "callback"
+(booked and told) and "failed" (no usable caller ID: they heard so).
+"""
+
+from __future__ import annotations
+
+from ivr.agi_scripts import register
+from ivr.call import Call
+from ivr.self_service.help import book_callback
+
+
+def run(call: Call) -> str:
+    reason = "left-queue" if "left-queue" in call.notes.get("tags", []) else "requested"
+    return book_callback(call, reason)
+
+
+register("callback", run, outcomes=("callback", "failed"))
