@@ -672,7 +672,7 @@ KNOWN_APPS = {
         "AGI Answer AddQueueMember AudioSocket Background Busy Congestion ContinueWhile Dial "
         "EndWhile Echo ExecIf ExitWhile Gosub GotoIf GotoIfTime Goto Hangup MusicOnHold NoOp "
         "PauseQueueMember Playback Progress Queue Read RemoveQueueMember Return Ringing Set "
-        "UnpauseQueueMember Verbose Wait While"
+        "UnpauseQueueMember UserEvent Verbose Wait While"
     ).split()
 }
 KNOWN_FUNCTIONS = {
@@ -681,6 +681,7 @@ KNOWN_FUNCTIONS = {
     "CUT",
     "EXISTS",
     "FIELDQTY",
+    "FILTER",
     "IF",
     "ISNULL",
     "LEN",
@@ -741,17 +742,51 @@ def test_ivr_queue_runs_queue_and_returns_the_status_to_the_ivr(
     contexts: dict[str, list[Step]],
 ) -> None:
     steps = extension(contexts, "ivr-queue", "_[a-z].")
-    assert [s.app for s in steps] == ["Queue", "Set", "AGI", "GotoIf", "Hangup"]
+    assert [s.app for s in steps] == [
+        "Queue",
+        "GotoIf",
+        "Set",
+        "AGI",
+        "GotoIf",
+        "Hangup",
+        "AGI",
+        "Hangup",
+    ]
     queue_args = steps[0].args()
     # Queue(queuename,options,URL,announceoverride,timeout,AGI,...) in Asterisk 20 and 22.
     assert queue_args[0] == "${EXTEN}"
-    assert "t" in queue_args[1]
+    # t: the agent may transfer; c: after the agent hangs up, the dialplan goes on (app_queue.c
+    # OPT_GO_ON, 'c'), with QUEUESTATUS = CONTINUE.
+    assert "t" in queue_args[1] and "c" in queue_args[1]
     assert queue_args[2:5] == ["", "", "${IVR_QUEUE_TIMEOUT}"]
-    assert sequence(steps)[1:4] == [
+    assert sequence(steps)[1:5] == [
+        ("GotoIf", '$["${QUEUESTATUS}" = "CONTINUE"]?survey'),
         ("Set", "IVR_QUEUE="),
         ("AGI", "${IVR_AGI}/entry,queue-result,${QUEUESTATUS}"),
         ("GotoIf", '$["${IVR_QUEUE}" != ""]?ivr-queue,${IVR_QUEUE},1'),
     ]
+
+
+@pytest.mark.parametrize(
+    ("context", "agi"),
+    [("ivr-queue", "${IVR_AGI}/survey"), ("ivr-queue-classic", "ivr-agi,survey")],
+)
+def test_an_answered_call_goes_to_the_survey_when_the_agent_hangs_up(
+    conf: dict[str, Config], contexts: dict[str, list[Step]], context: str, agi: str
+) -> None:
+    steps = extension(contexts, context, "_[a-z].")
+    (survey,) = [s for s in steps if s.label == "survey"]
+    # The survey script's contract: agi_arg_1 human|ai, agi_arg_2 the agent, agi_arg_3 the queue.
+    assert (survey.app, survey.data) == ("AGI", f"{agi},human,${{MEMBERNAME}},${{EXTEN}}")
+    assert steps[steps.index(survey) + 1].app == "Hangup"
+    (branch,) = [s for s in steps if s.app == "GotoIf" and s.data.endswith("?survey")]
+    assert '"${QUEUESTATUS}" = "CONTINUE"' in branch.data
+    queue = next(s for s in steps if s.app == "Queue")
+    assert "c" in queue.args()[1] and queue.priority < branch.priority < survey.priority
+    # MEMBERNAME is only set on the caller's channel with setinterfacevar (app_queue.c).
+    for section in conf["queues.conf"].real():
+        if section.name != "general":
+            assert section.get("setinterfacevar") == "yes", section.name
 
 
 def test_every_queue_can_be_reached_from_the_ivr(
@@ -775,6 +810,9 @@ def goto_targets(step: Step) -> list[tuple[str, str, str]]:
     targets = []
     for label in filter(None, (x.strip() for x in labels)):
         parts = label.split(",")
+        if len(parts) == 1 and not parts[0].isdigit():
+            targets.append((step.context, step.exten, parts[0]))  # a label of this extension
+            continue
         if len(parts) == 3:
             targets.append((parts[0], parts[1], parts[2]))
         elif len(parts) == 2:
@@ -792,6 +830,13 @@ def test_every_goto_lands_on_an_existing_context_and_extension(
     for step in gotos:
         for context, exten, priority in goto_targets(step):
             assert context in contexts, f"line {step.lineno}: no context [{context}]"
+            labels = {
+                s.label
+                for s in contexts[context]
+                if s.exten == exten or ("${" not in exten and exten_matches(s.exten, exten))
+            }
+            if priority in labels - {None}:
+                continue  # a label (priority name) of that extension
             assert priority == "1" or priority.startswith("${"), f"line {step.lineno}"
             if "${" not in exten:
                 assert reachable(contexts, context, exten), f"line {step.lineno}: {exten}"
@@ -842,10 +887,19 @@ def test_agent_feature_codes(conf: dict[str, Config], contexts: dict[str, list[S
         args = member_step.args()
         assert args[1] == interface, f"{code}: {app}({member_step.data})"
         assert any(s.app == "Playback" for s in steps), f"{code}: no confirmation"
-    # The login and logout loops run over AGENT_QUEUES, which must name real queues.
+    # The login and logout loops run over the agent's queues: [agent-queues] returns them.
     queues = {s.name for s in conf["queues.conf"].real()}
-    agent_queues = conf["extensions.conf"].one("globals").get("AGENT_QUEUES") or ""
-    assert agent_queues and set(agent_queues.split("&")) <= queues
+    for code in ("*45", "*46"):
+        steps = extension(contexts, "agents", code)
+        assert ("Gosub", "agent-queues,${CHANNEL(endpoint)},1") in sequence(steps)
+        assert ("Set", "AGENT_QUEUES=${GOSUB_RETVAL}") in sequence(steps)
+    returns = {s.exten: s for s in contexts["agent-queues"]}
+    assert returns["_[a-z]."].data == "", "an endpoint with no queues gets nothing"
+    assert all(s.app == "Return" and s.priority == 1 for s in returns.values())
+    named = [s for s in returns.values() if not s.exten.startswith("_")]
+    assert named
+    for step in named:
+        assert step.data and set(step.data.split("&")) <= queues, step
     dial = extension(contexts, "agents", "_10XX")[0]
     assert dial.app == "Dial" and dial.args()[0] == "PJSIP/agent${EXTEN}"
     endpoints = {s.name for s in conf["pjsip.conf"].real() if s.get("type") == "endpoint"}
@@ -870,6 +924,10 @@ def test_played_sounds_are_asterisk_core_sounds(contexts: dict[str, list[Step]])
     assert plays
     names = {n for s in plays for n in sound_names(s)}
     assert all("${" not in n for n in names), names
+    # hotline/*: ours, rendered by "ivr queues sounds" (tests/test_queue_config.py).
+    ours = {n for n in names if n.startswith("hotline/")}
+    assert ours == {"hotline/callback-intro"}
+    names -= ours
     sound_dir = next((d for d in SOUND_DIRS if d.is_dir()), None)
     if sound_dir is None:
         pytest.skip("Asterisk core sounds are not installed (asterisk-core-sounds-en-wav)")
@@ -1050,6 +1108,8 @@ QUEUE_OPTIONS = set(
     setqueueentryvar setqueuevar strategy timeout timeoutpriority timeoutrestart weight
     wrapuptime member""".split()
 )
+# app_queue.c strategies[]
+STRATEGIES = set("ringall leastrecent fewestcalls random rrmemory linear wrandom rrordered".split())
 QUEUE_GENERAL_OPTIONS = {
     "persistentmembers",
     "autofill",
@@ -1102,7 +1162,7 @@ def test_queues_conf(conf: dict[str, Config]) -> None:
     for name, queue in queues.items():
         assert queue.bases, f"[{name}] should come from the queue template"
         assert queue.keys() <= QUEUE_OPTIONS, f"[{name}]: {queue.keys() - QUEUE_OPTIONS}"
-        assert queue.get("strategy") == "rrmemory"
+        assert queue.get("strategy") in STRATEGIES
         assert int(queue.get("wrapuptime") or 0) > 0 and int(queue.get("maxlen") or 0) > 0
         # No agent logged in or reachable: the caller must get JOINEMPTY / LEAVEEMPTY back,
         # not wait in an empty queue.
@@ -1345,3 +1405,147 @@ def test_dockerfiles() -> None:
         if i.kind == "tryinclude"
     }
     assert included == templates, "every #tryinclude has a docker template, and vice versa"
+
+
+# =============================================================================================
+# Leave keys, queue files, call backs
+# =============================================================================================
+
+QUEUES_DIR = ROOT / "queues"
+
+
+def queue_files() -> dict[str, dict]:
+    """queues/*.yaml as plain YAML: the test reads them without the project's loader."""
+    files = {}
+    for path in sorted(QUEUES_DIR.glob("*.yaml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        files[data["name"]] = data
+    return files
+
+
+def test_queues_conf_has_one_section_per_queue_file(conf: dict[str, Config]) -> None:
+    files = queue_files()
+    assert {"insurance", "insurance-zh"} <= set(files)
+    sections = {s.name: s for s in conf["queues.conf"].real() if s.name != "general"}
+    assert set(sections) == set(files)
+    for name, data in files.items():
+        queue = sections[name]
+        assert queue.get("strategy") == data["strategy"]
+        assert int(queue.get("maxlen") or -1) == data["max_length"]
+        assert int(queue.get("wrapuptime") or -1) == data["wrapup"]
+        members = [m.split(",")[0] for m in queue.getall("member")]
+        assert members == [f"PJSIP/{m}" for m in data.get("members", [])]
+    raw = (ETC / "queues.conf").read_text(encoding="utf-8")
+    assert raw.startswith('; queues.conf: GENERATED by "ivr queues render"')
+
+
+def test_leave_keys_exist_only_where_the_yaml_says(
+    conf: dict[str, Config], contexts: dict[str, list[Step]]
+) -> None:
+    (include,) = [
+        i for i in conf["extensions.conf"].includes if i.target == "extensions_queues.conf"
+    ]
+    assert include.kind == "include" and include.found
+    files = queue_files()
+    for queue in conf["queues.conf"].real():
+        if queue.name == "general":
+            continue
+        keys = {str(k) for k in (files[queue.name].get("leave_keys") or {})}
+        context = queue.get("context")
+        if not keys:
+            assert context is None, queue.name
+            continue
+        assert context in contexts, f"[{queue.name}] context = {context}: no such context"
+        # app_queue.c valid_exit(): a key leaves the queue only if that extension exists there.
+        assert {s.exten for s in contexts[context]} == keys, (queue.name, context)
+        for key in keys:
+            callback, step = extension(contexts, context, key)
+            # A caller we called back has no flow to return to: back into the same queue.
+            assert callback.app == "GotoIf" and '"${IVR_QUEUE_EXIT}" = "callback"' in callback.data
+            assert goto_targets(callback) == [("ivr-callback-queue", queue.name, "queue")]
+            assert step.app == "GotoIf"
+            targets = goto_targets(step)
+            assert targets == [
+                ("ivr-queue-exit-classic", f"KEY{key}", "1"),
+                ("ivr-queue-exit", f"KEY{key}", "1"),
+            ]
+            assert '"${IVR_QUEUE_EXIT}" = "classic"' in step.data
+            for exit_context, _exten, _priority in targets:
+                assert reachable(contexts, exit_context, f"KEY{key}")
+    assert not reachable(contexts, "ivr-queue-exit", "KEY"), "the pattern needs one digit"
+
+
+@pytest.mark.parametrize(
+    ("context", "agi", "queue_context"),
+    [
+        ("ivr-queue-exit", "${IVR_AGI}/entry", "ivr-queue"),
+        ("ivr-queue-exit-classic", "ivr-agi,entry", "ivr-queue-classic"),
+    ],
+)
+def test_a_leave_key_goes_back_to_the_ivr_as_a_queue_result(
+    contexts: dict[str, list[Step]], context: str, agi: str, queue_context: str
+) -> None:
+    steps = extension(contexts, context, "_KEY[0-9]")
+    assert sequence(steps) == [
+        ("Set", "IVR_QUEUE="),
+        ("AGI", f"{agi},queue-result,${{EXTEN}}"),
+        ("GotoIf", f'$["${{IVR_QUEUE}}" != ""]?{queue_context},${{IVR_QUEUE}},1'),
+        ("Hangup", ""),
+    ]
+    # Only [ivr-queue-classic] marks its callers for the classic exit.
+    classic = extension(contexts, "ivr-queue-classic", "_[a-z].")
+    assert sequence(classic)[0] == ("Set", "IVR_QUEUE_EXIT=classic")
+    assert not any("IVR_QUEUE_EXIT" in s.data for s in extension(contexts, "ivr-queue", "_[a-z]."))
+
+
+def test_call_back_dials_the_caller_then_joins_the_queue(
+    conf: dict[str, Config], contexts: dict[str, list[Step]]
+) -> None:
+    # ivr/callback_dialer.py: Channel Local/<number>@ivr-callback/n, then Context
+    # ivr-callback-queue, Exten <queue>, Priority 1 once the caller answered.
+    caller_leg = extension(contexts, "ivr-callback", "_X.")
+    assert reachable(contexts, "ivr-callback", "0901234567")
+    (digits,) = [s for s in caller_leg if s.data.startswith("IVR_CALLBACK_DIGITS=")]
+    assert digits.data == "IVR_CALLBACK_DIGITS=${FILTER(0123456789,${EXTEN})}"
+    (callerid,) = [s for s in caller_leg if s.data.startswith("CALLERID(all)=")]
+    assert "${CALLBACK_CALLERID}" in callerid.data
+    assert (conf["extensions.conf"].one("globals").get("CALLBACK_CALLERID") or "").isdigit()
+    (dial,) = [s for s in caller_leg if s.app == "Dial"]
+    assert caller_leg.index(digits) < caller_leg.index(callerid) < caller_leg.index(dial)
+    interface = dial.args()[0]
+    assert interface == "PJSIP/${IVR_CALLBACK_DIGITS}@itsp"
+    assert interface.split("@")[1] in pjsip_objects(conf["pjsip.conf"], "endpoint")
+
+    queue_leg = extension(contexts, "ivr-callback-queue", "_[a-z].")
+    for name in (s.name for s in conf["queues.conf"].real() if s.name != "general"):
+        assert reachable(contexts, "ivr-callback-queue", name)
+    apps = [s.app for s in queue_leg]
+    language = next(s for s in queue_leg if s.data.startswith("CHANNEL(language)="))
+    assert "${IVR_LANGUAGE}" in language.data
+    (queue,) = [s for s in queue_leg if s.app == "Queue"]
+    assert queue.label == "queue" and queue.args()[0] == "${EXTEN}" and "c" in queue.args()[1]
+    assert queue_leg.index(language) < apps.index("Playback") < apps.index("Queue")
+    assert ("Set", "IVR_QUEUE_EXIT=callback") in sequence(queue_leg)
+    (survey,) = [s for s in queue_leg if s.label == "survey"]
+    assert survey.data == "${IVR_AGI}/survey,human,${MEMBERNAME},${EXTEN}"
+    events = [s for s in queue_leg if s.app == "UserEvent"]
+    assert events and all("Id: ${IVR_CALLBACK_ID}" in s.data for s in events)
+
+
+def test_docker_mounts_the_queue_sounds_and_ships_the_queue_files() -> None:
+    compose = yaml.safe_load((DOCKER / "compose.yaml").read_text(encoding="utf-8"))
+    mounts = compose["services"]["asterisk"]["volumes"]
+    sounds = "/var/lib/asterisk/sounds"
+    for language in ("vi", "zh"):
+        assert f"../asterisk/sounds/{language}:{sounds}/{language}:ro" in mounts
+    # Periodic announcements of English queues: beside the core sounds, not over them.
+    assert f"../asterisk/sounds/en/hotline:{sounds}/en/hotline:ro" in mounts
+    ivr = dockerfile_instructions((DOCKER / "Dockerfile.ivr").read_text(encoding="utf-8"))
+    assert "COPY queues/ ./queues/" in ivr
+    ignore = (DOCKER / "Dockerfile.ivr.dockerignore").read_text(encoding="utf-8").split()
+    assert "!queues/" in ignore
+    # Generated audio is never committed.
+    assert (ROOT / "asterisk" / "sounds" / ".gitignore").read_text().splitlines()[1:] == [
+        "*",
+        "!.gitignore",
+    ]
