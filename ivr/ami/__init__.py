@@ -1,0 +1,1 @@
+"""Asterisk Manager Interface: the wire codec (``wire``) and a reconnecting client (``client``)."""

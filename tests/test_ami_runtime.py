@@ -1,0 +1,56 @@
+"""start_ami as ``ivr serve`` will call it: abandoned call -> one callback -> Originate when
+an agent is free, all through the fake Asterisk over TCP."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+from types import SimpleNamespace
+
+from sqlalchemy import select
+
+from ivr.ami.runtime import start_ami
+from ivr.callbacks import CallbackList
+from ivr.models import CallbackRequest
+from ivr.settings import Settings
+from ivr.state import MemoryState
+from ivr.testing.ami_peer import FakeAmi
+from tests.ami_fixtures import Clock, database, wait_until
+
+Q = "insurance"
+
+
+def test_no_ami_host_means_no_client() -> None:
+    assert start_ami(replace(Settings(), ami_host=""), SimpleNamespace()) is None
+
+
+def test_abandoned_caller_is_called_back_once_when_an_agent_is_free(tmp_path: Path) -> None:
+    peer = FakeAmi(secret="s3cret").start()
+    peer.add_member(Q, "agent1")
+    peer.pause(Q, "agent1", True, "meeting")
+    db, clock = database(tmp_path), Clock()
+    services = SimpleNamespace(state=MemoryState(), callbacks=CallbackList(db, clock), clock=clock)
+    settings = replace(
+        Settings(), ami_host=peer.host, ami_port=peer.port, ami_user="ivr", ami_secret="s3cret"
+    )
+    runtime = start_ami(settings, services, poll_s=0.05)
+    assert runtime is not None
+    try:
+        assert services.queue_monitor is runtime.monitor
+        wait_until(lambda: runtime.monitor.queue(Q).get("agents_paused") == "1")
+        for uid in ("1700000020.1", "1700000020.2"):  # the same caller gives up twice
+            peer.join(Q, uid, "0912345678")
+            peer.abandon(Q, uid)
+        wait_until(lambda: runtime.monitor.queue(Q).get("abandoned_today") == "2")
+        with db.session(readonly=True) as session:
+            (callback,) = session.scalars(select(CallbackRequest))
+        assert callback.reason == "abandoned" and callback.status == "pending"
+        assert peer.wait_for_action("Originate", timeout=0.2) == []  # the agent is paused
+
+        peer.pause(Q, "agent1", False)
+        (originate,) = peer.wait_for_action("Originate")
+        assert originate["Channel"] == "Local/0912345678@ivr-callback/n"
+        wait_until(lambda: services.callbacks.get(callback.id).status == "done")
+    finally:
+        runtime.stop()
+        peer.stop()
