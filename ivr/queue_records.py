@@ -6,6 +6,9 @@ transition that happens at most once: a join adds a row only when that caller ha
 row in that queue; connect, complete, abandon and leave only move a row forward; an agent event
 is written only when it differs from that agent's last one in that queue.
 
+The caller's call record (same Uniqueid: the channel that ran the AGI is the one in the queue)
+gets its wait and talk seconds, and ``handled_by = human`` once an agent answered.
+
 Asterisk may report ``QueueCallerLeave`` just before ``AgentConnect`` or ``QueueCallerAbandon``
 for the same caller, so a row marked ``left`` can still become ``answered`` or ``abandoned``.
 """
@@ -20,7 +23,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ivr.db import Database
-from ivr.models import AgentEvent, QueueCall
+from ivr.models import AgentEvent, CallRecord, QueueCall
 
 RECENT = 20  # answered calls in the moving averages of hold and talk time
 OPEN = ("waiting", "left")  # outcomes a later event may still change
@@ -31,6 +34,14 @@ class QueueRecords:
         self.database = database
         self.clock = clock
         self.zone = ZoneInfo(zone)
+
+    @staticmethod
+    def _record(session: Session, call_id: str, **fields: object) -> None:
+        """Copy the queue times to the call record, when this IVR keeps one for the call."""
+        row = session.scalar(select(CallRecord).where(CallRecord.call_id == call_id))
+        if row is not None:
+            for name, value in fields.items():
+                setattr(row, name, value)
 
     def _latest(self, session: Session, call_id: str, queue: str) -> QueueCall | None:
         query = select(QueueCall).where(QueueCall.call_id == call_id, QueueCall.queue == queue)
@@ -74,6 +85,7 @@ class QueueRecords:
                 session.add(row)
             row.outcome, row.agent, row.hold_s = "answered", agent, hold_s
             row.connected_at, row.ended_at = now, None
+            self._record(session, call_id, wait_s=hold_s, handled_by="human")
             return True
 
     def completed(
@@ -97,6 +109,7 @@ class QueueRecords:
                 row.outcome, row.hold_s = "answered", hold_s
                 row.connected_at = now - timedelta(seconds=talk_s)
             row.agent, row.talk_s, row.ended_at = agent, talk_s, now
+            self._record(session, call_id, wait_s=row.hold_s, talk_s=talk_s, handled_by="human")
             return True
 
     def abandoned(self, call_id: str, queue: str, caller: str, hold_s: float) -> bool:
@@ -115,6 +128,7 @@ class QueueRecords:
                 )
                 session.add(row)
             row.outcome, row.hold_s, row.ended_at = "abandoned", hold_s, now
+            self._record(session, call_id, wait_s=hold_s)
             return True
 
     def left(self, call_id: str, queue: str) -> bool:
@@ -126,6 +140,7 @@ class QueueRecords:
                 return False
             row.outcome, row.ended_at = "left", now
             row.hold_s = max(0.0, (now - row.joined_at).total_seconds())
+            self._record(session, call_id, wait_s=row.hold_s)
             return True
 
     def close_missing(self, queue: str, present: set[str], before: datetime) -> int:

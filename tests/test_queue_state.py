@@ -12,8 +12,9 @@ import pytest
 from sqlalchemy import select
 
 from ivr.ami.client import AmiClient
+from ivr.call_records import CallRecords
 from ivr.db import Database
-from ivr.models import AgentEvent, CallbackRequest, QueueCall
+from ivr.models import AgentEvent, CallbackRequest, CallRecord, QueueCall
 from ivr.queue_state import QueueMonitor
 from ivr.state import MemoryState
 from ivr.testing.ami_peer import FakeAmi
@@ -100,6 +101,21 @@ def test_a_call_from_join_to_complete(rig: Rig) -> None:
         "agent1",
         "agent2",
     }
+
+
+def test_the_call_record_gets_wait_and_talk_time_and_the_human_who_answered(rig: Rig) -> None:
+    CallRecords(rig.db).start("1700000009.1", "health_hotline", "19001234", "0901234567", "trunk")
+    rig.peer.join(Q, "1700000009.1", "0901234567")
+    wait_until(lambda: rig.row("1700000009.1").outcome == "waiting")
+    rig.clock.advance(42)
+    rig.peer.connect(Q, "1700000009.1", "agent2", hold_s=42)
+    rig.clock.advance(95)
+    rig.peer.complete(Q, "1700000009.1", talk_s=95)
+    wait_until(lambda: rig.row("1700000009.1").talk_s == 95)
+    with rig.db.session(readonly=True) as session:
+        record = session.scalar(select(CallRecord).where(CallRecord.call_id == "1700000009.1"))
+        assert record is not None
+        assert (record.wait_s, record.talk_s, record.handled_by) == (42, 95, "human")
 
 
 def test_abandoned_twice_in_a_day_is_one_callback(rig: Rig) -> None:
