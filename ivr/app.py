@@ -6,21 +6,27 @@ import logging
 from dataclasses import dataclass, replace
 
 from ivr.accounts import make_accounts
+from ivr.agent.llm import Phraser
 from ivr.agi_scripts import load_scripts
 from ivr.agi_server import FastAgiServer
+from ivr.ami.runtime import AmiRuntime, start_ami
 from ivr.asr.registry import Recognizers
 from ivr.call_records import CallRecords
 from ivr.callbacks import CallbackList
 from ivr.db import Database, migrate
 from ivr.flow.loader import FlowError
 from ivr.flow.store import FlowStore
+from ivr.kb import KbStore, KnowledgeBase
 from ivr.media_server import MediaServer
+from ivr.queue_config import load_queues
 from ivr.services import Services
 from ivr.settings import Settings
 from ivr.sms.gateway import make_gateway
 from ivr.sms.outbox import Outbox
 from ivr.sms.worker import SmsWorker
 from ivr.state import make_state
+from ivr.tickets import Tickets
+from ivr.tickets.categories import load_categories
 from ivr.tts import PromptCache
 from ivr.web.server import WebServer, start_web
 
@@ -45,7 +51,25 @@ def build_services(settings: Settings, keep_records: bool = True) -> Services:
         accounts=make_accounts(settings, database),
         outbox=Outbox(database),
     )
-    services.callbacks = CallbackList(database, lambda: services.clock())
+    clock = lambda: services.clock()  # noqa: E731  (tests move the clock after building)
+    services.callbacks = CallbackList(database, clock)
+    store = KbStore(database, clock, services.state)
+    if not store.entries():  # the first start: the sample base; later the admins' edits rule
+        count = store.load_dir(settings.knowledge_dir, by="seed")
+        log.info("knowledge base: %d entries loaded from %s", count, settings.knowledge_dir)
+    services.kb = KnowledgeBase(store, settings.kb_threshold, services.state)
+    services.tickets = Tickets(
+        database,
+        clock,
+        load_categories(settings.knowledge_dir / "categories.yaml"),
+        settings.ticket_due_hours,
+        services.outbox,
+    )
+    services.queues = load_queues(settings.queues_dir)  # QueueError: file:line problems
+    if settings.llm_url:
+        services.llm = Phraser(
+            settings.llm_url, settings.llm_model, settings.llm_api_key, settings.llm_timeout_s
+        )
     return services
 
 
@@ -65,8 +89,11 @@ class RunningIvr:
     agi: FastAgiServer
     web: WebServer
     sms_worker: SmsWorker
+    ami: AmiRuntime | None = None
 
     def stop(self) -> None:
+        if self.ami is not None:
+            self.ami.stop()
         self.agi.stop()
         self.media.stop()
         self.sms_worker.stop()
@@ -84,6 +111,7 @@ def start(settings: Settings, services: Services | None = None) -> RunningIvr:
     reachable = replace(settings, http_port=web.port)
     sms_worker = SmsWorker(reachable, database, make_gateway(reachable)).start()
     services.sms_worker = sms_worker
+    ami = start_ami(settings, services)  # None without IVR_AMI_HOST: no live queue state
     agi = FastAgiServer(services.scripts, services, media, settings.agi_host, settings.agi_port)
     agi.start()
     log.info(
@@ -96,4 +124,4 @@ def start(settings: Settings, services: Services | None = None) -> RunningIvr:
         settings.http_host,
         web.port,
     )
-    return RunningIvr(services, media, agi, web, sms_worker)
+    return RunningIvr(services, media, agi, web, sms_worker, ami)

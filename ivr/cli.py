@@ -104,7 +104,44 @@ def _parser() -> argparse.ArgumentParser:
     prompts.add_argument("--flows", type=Path, help="a folder of flows (default: settings)")
     prompts.add_argument("--language", choices=["vi", "zh", "en"])
     _sms_parser(sub)
+    _kb_parser(sub)
+    _queues_parser(sub)
     return parser
+
+
+def _queues_parser(sub: Any) -> None:
+    queues = sub.add_parser("queues", help="queues/*.yaml: check, render Asterisk files, sounds")
+    queues.add_argument("action", choices=["check", "render", "sounds"])
+    queues.add_argument("--dir", type=Path, help="the queue files (default: settings)")
+    queues.add_argument("--etc", type=Path, help="Asterisk's config folder (asterisk/etc)")
+    queues.add_argument("--check", action="store_true", help="render: exit 1 if out of date")
+    queues.add_argument("--out", type=Path, help="sounds: folder (default asterisk/sounds)")
+    queues.add_argument("--language", choices=["vi", "zh", "en"], action="append")
+
+
+def _kb_parser(sub: Any) -> None:
+    kb = sub.add_parser("kb", help="the knowledge base: load, search, export, import, history")
+    action = kb.add_subparsers(dest="kb_action", required=True)
+    load = action.add_parser("load", help="import knowledge/{vi,zh,en}.yaml (again: no-op)")
+    load.add_argument("directory", nargs="?", help="default: IVR_KNOWLEDGE_DIR")
+    search = action.add_parser("search", help="the nearest entries and their scores")
+    search.add_argument("text")
+    search.add_argument("--language", required=True, help="vi, zh or en")
+    search.add_argument("--limit", type=int, default=3)
+    export = action.add_parser("export", help="every entry to a CSV file ('-': stdout)")
+    export.add_argument("file")
+    export.add_argument("--language", help="only this language")
+    into = action.add_parser("import", help="save the rows of a CSV file (all or none)")
+    into.add_argument("file")
+    history = action.add_parser("history", help="every version of one entry")
+    history.add_argument("key")
+    history.add_argument("--language", required=True)
+    back = action.add_parser("rollback", help="a new version equal to an old one")
+    back.add_argument("key")
+    back.add_argument("--language", required=True)
+    back.add_argument("--version", type=int, required=True)
+    for saving in (load, into, back):
+        saving.add_argument("--by", help="who is saving (default: cli:<user>)")
 
 
 def _sms_parser(sub: Any) -> None:
@@ -140,6 +177,8 @@ def main(argv: list[str] | None = None) -> int:
     handler["prompts"] = _prompts
     handler["seed"] = _seed
     handler["sms"] = _sms
+    handler["kb"] = _kb
+    handler["queues"] = _queues
     return handler[args.command](args, settings)
 
 
@@ -281,10 +320,22 @@ def _prompts(args: argparse.Namespace, settings: Settings) -> int:
     return 1 if flows is None else render(flows, settings, args.language)
 
 
+def _kb(args: argparse.Namespace, settings: Settings) -> int:
+    from ivr.kb.commands import command
+
+    return command(args, settings)
+
+
 def _sms(args: argparse.Namespace, settings: Settings) -> int:
     from ivr.sms.commands import send, status, worker
 
     command = {"worker": worker, "send": send, "status": status}[args.sms_action]
+    return command(args, settings)
+
+
+def _queues(args: argparse.Namespace, settings: Settings) -> int:
+    from ivr.queue_render import command
+
     return command(args, settings)
 
 

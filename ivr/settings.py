@@ -91,7 +91,7 @@ class Settings:
     # Knowledge base: folder of the sample/imported entries, and the retrieval score below
     # which the AI agent says it does not know instead of answering.
     knowledge_dir: Path = field(default_factory=lambda: _default_dir("knowledge"))
-    kb_threshold: float = 0.35
+    kb_threshold: float = 0.40
     # Optional LLM that phrases answers (OpenAI-compatible /v1/chat/completions); "" = off.
     llm_url: str = ""
     llm_model: str = ""

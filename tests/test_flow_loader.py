@@ -16,7 +16,6 @@ from ivr.flow.loader import FlowError, Problem, check_text, load_flow, load_flow
 from ivr.flow.model import (
     SUPPORTED_LANGUAGES,
     Flow,
-    HangupNode,
     HoursNode,
     LanguageNode,
     MenuNode,
@@ -117,8 +116,15 @@ def test_the_sample_flow_loads() -> None:
     assert isinstance(hours, HoursNode)
     queue = flow.node(hours.if_open)
     assert isinstance(queue, QueueNode) and (queue.queue, queue.timeout) == ("insurance", 120)
-    assert isinstance(flow.node(queue.route_for("TIMEOUT")), HangupNode)
-    assert isinstance(flow.node(hours.if_closed), HangupNode)
+    ai_agent = flow.node(queue.route_for("TIMEOUT"))  # overflow: the AI voice agent answers
+    assert isinstance(ai_agent, ScriptNode) and ai_agent.script == "ai_agent"
+    assert ai_agent.route_for("agent") == queue.id
+    assert queue.route_for("JOINEMPTY") == queue.route_for("LONGWAIT") == ai_agent.id
+    assert queue.route_for("KEY1") == ai_agent.id
+    callback = flow.node(queue.route_for("KEY2"))
+    assert isinstance(callback, ScriptNode) and callback.script == "callback"
+    closed = flow.node(hours.if_closed)  # after hours: the opening hours, then the AI agent
+    assert isinstance(closed, PromptNode) and closed.next == ai_agent.id
     assert check_text(SAMPLE.read_text(encoding="utf-8"), "x.yaml", known_scripts=SCRIPTS) == []
     texts = flow.prompt_texts()
     assert len(texts) == len(set(texts)) and {lang for lang, _ in texts} == {"vi", "zh", "en"}

@@ -126,7 +126,9 @@ def test_closed_and_overflow_routes_reach_the_ai_agent(make_ivr: Any) -> None:
             assert result.route[:5] == [LANGUAGE.id, MAIN.id, HOURS.id, QUEUE.id, ai_node.id]
             assert len(result.agi_status) == 2  # re-entered after Queue()
             assert f"queue {QUEUE.queue} returned {status}" in " ".join(result.kinds("ivr"))
-            assert "ivr: script ai_agent ended: callback" in result.kinds("ivr"), result.transcript()
+            assert "ivr: script ai_agent ended: callback" in result.kinds("ivr"), (
+                result.transcript()
+            )
     booked = open_ivr.services.callbacks.pending() + closed_ivr.services.callbacks.pending()
     assert len(booked) == 2  # one per number per day on each IVR, however often asked
 

@@ -189,14 +189,18 @@ class Conversation:
         number = caller_number(call.env.callerid)
         if not is_mobile(number) or hit is None:
             return say("sms_impossible", self.language)
-        call.services.outbox.enqueue(
-            to=number,
-            text=hit.answer,
-            key=f"{call.id}:answer:{hit.key}",
-            purpose="answer",
-            language=self.language,
-            call_id=call.id,
-        )
+        try:
+            call.services.outbox.enqueue(
+                to=number,
+                text=hit.answer,
+                key=f"{call.id}:answer:{hit.key}",
+                purpose="answer",
+                language=self.language,
+                call_id=call.id,
+            )
+        except ValueError as exc:  # an answer too long for an SMS: an entry to shorten
+            log.error("call %s: answer %s not sent by SMS: %s", call.id, hit.key, exc)
+            return say("sms_impossible", self.language)
         if call.services.sms_worker is not None:
             call.services.sms_worker.wake()
         log.info("call %s: answer %s queued by SMS to %s", call.id, hit.key, mask_number(number))

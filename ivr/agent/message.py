@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 MESSAGE_SECONDS = 60.0  # the longest message
 MESSAGE_END_SILENCE = 2.0  # a pause this long ends it (people pause between sentences)
 NOT_TRANSCRIBED = "(recording only: no transcript)"
+TOPIC_SCORE = 0.2
 
 
 def take_message(call: Call, reason: str) -> str:
@@ -61,6 +62,7 @@ def _open_ticket(call: Call, text: str, audio: bytes, reason: str) -> str:
         call_id=call.id,
         recording=str(recording),
         insured_ref=getattr(insured, "ref", None),
+        category=topic_of(call, text),
     )
     log.info("call %s: ticket opened (%s, %d s of audio)", call.id, reason, len(audio) // 16000)
     services.note_tag(call.id, "ticket")
@@ -75,6 +77,17 @@ def _open_ticket(call: Call, text: str, audio: bytes, reason: str) -> str:
     call.say(say("ticket_again", call.language, reference=spoken), private="ticket reference")
     call.say(say("goodbye", call.language))
     return "ticket"
+
+
+def topic_of(call: Call, text: str) -> str | None:
+    """The message's category: the nearest knowledge-base entry's, when it is near enough to
+    name the topic (a lower bar than answering: a wrong category only sorts the ticket)."""
+    if not text:
+        return None
+    hits = call.services.kb.search(text, call.language, limit=1)
+    if hits and hits[0].score >= TOPIC_SCORE:
+        return str(hits[0].category)
+    return None
 
 
 def save_recording(folder: Path, call_id: str, audio: bytes) -> Path:

@@ -99,3 +99,21 @@ def balance_text(balance: Balance, language: str) -> str:
     if balance.coverage_until is not None:
         text += cover.format(until=format_date(balance.coverage_until, language))
     return text
+
+
+_TICKET = {
+    "vi": "Tổng đài BHYT: đã ghi nhận yêu cầu số {reference} ({category}). Chúng tôi sẽ trả lời"
+    " trước {due}.",
+    "zh": "医保热线：您的留言已登记，编号{reference}（{category}）。我们将在{due}前答复。",
+    "en": "Insurance hotline: your message is ticket {reference} ({category}). We will answer"
+    " by {due}.",
+}
+
+
+def ticket_text(reference: str, category: str, due: date, language: str) -> str:
+    """The ticket SMS: the reference, the topic's name and the answer-by date. Never the
+    caller's own words: a message may hold personal data the SMS should not repeat."""
+    _check(language)
+    return _TICKET[language].format(
+        reference=reference, category=category, due=format_date(due, language)
+    )

@@ -2,8 +2,11 @@
 
 A :class:`SimulatedCall` dials in the way ``asterisk/etc/extensions.conf`` routes a call:
 ``[from-trunk]`` runs ``AGI(agi://.../entry,<exten>)``; if the IVR left ``IVR_QUEUE`` set, the
-``[ivr-queue]`` context runs ``Queue()`` (its outcome is chosen by the test) and, unless an agent
-answered, re-enters the IVR with ``AGI(.../entry,queue-result,${QUEUESTATUS})``. Every AGI
+``[ivr-queue]`` context runs ``Queue(...,tc,...)`` (its outcome is chosen by the test) and,
+unless an agent answered, re-enters the IVR with ``AGI(.../entry,queue-result,${QUEUESTATUS})``:
+``KEY<digit>`` is a caller's leave key (``[ivr-queue-exit]``), ``CONTINUE[:member]`` an agent
+who hung up first (option ``c``), after which the caller reaches ``AGI(.../survey,human,...)``.
+Every AGI
 session speaks the real wire (see ``agi_peer``) and every ``EXEC AudioSocket`` opens a real
 AudioSocket session to the IVR's media server (see ``audiosocket_peer``).
 """
@@ -122,6 +125,7 @@ class SimulatedCall:
         self.uniqueid = f"{int(time.time())}.{serial}"
         self.channel_name = f"PJSIP/trunk-{serial:08x}"
         self.agi_status: list[str] = []
+        self.context = "from-trunk"
 
     # -- the dialplan of asterisk/etc/extensions.conf -----------------------------------
     def run(self, timeout: float = 120.0) -> CallResult:
@@ -132,15 +136,27 @@ class SimulatedCall:
         self._agi("entry", [self.dialled], deadline)
         while channel.variables.get("IVR_QUEUE") and not channel.dead:
             queue = channel.variables["IVR_QUEUE"]
+            channel.variables["IVR_QUEUE_NAME"] = queue
             outcome = self.queue_outcomes.pop(0) if self.queue_outcomes else "ANSWERED"
             wait = channel.variables.get("IVR_QUEUE_TIMEOUT", "")
-            channel.log("dialplan", f"Queue({queue},t,,,{wait}) -> {outcome}")
+            outcome, _, member = outcome.partition(":")
+            channel.log("dialplan", f"Queue({queue},tc,,,{wait}) -> {outcome}")
             if outcome == "ANSWERED":
                 channel.log("dialplan", f"an agent of {queue} answered; the call ends after talk")
                 channel.caller_hangs_up("hung up after talking to the agent")
                 break
-            channel.variables["QUEUESTATUS"] = outcome
+            if outcome == "CONTINUE":  # option c: the agent hung up, the caller goes on
+                member = member or "agent1001"
+                channel.variables.update(QUEUESTATUS="CONTINUE", MEMBERNAME=member)
+                channel.log("dialplan", f"agent {member} hung up; AGI survey")
+                self._agi("survey", ["human", member, queue], deadline)
+                break
             channel.variables["IVR_QUEUE"] = ""
+            if re.fullmatch(r"KEY[0-9]", outcome):  # a leave key: [ivr-queue-exit],KEY<digit>
+                channel.log("dialplan", f"caller pressed {outcome[3]} in the queue: {outcome}")
+                self._agi("entry", ["queue-result", outcome], deadline, context="ivr-queue-exit")
+                continue
+            channel.variables["QUEUESTATUS"] = outcome
             self._agi("entry", ["queue-result", outcome], deadline)
         if not channel.dead:
             channel.log("dialplan", "Hangup()")
@@ -178,7 +194,10 @@ class SimulatedCall:
         self.channel.process = process
         return ours
 
-    def _agi(self, script: str, args: list[str], deadline: float) -> None:
+    def _agi(
+        self, script: str, args: list[str], deadline: float, context: str | None = None
+    ) -> None:
+        self.context = context or ("ivr-queue" if args[:1] == ["queue-result"] else "from-trunk")
         try:
             sock = self._connect(script, args)
         except OSError as exc:
@@ -205,6 +224,21 @@ class SimulatedCall:
                 self.channel.process.wait(timeout=10)
                 self.channel.process = None
         self._set_status("HANGUP" if self.channel.dead else "SUCCESS")
+
+    def _extension(self, script: str, args: list[str]) -> str:
+        """``${EXTEN}`` where the AGI runs: the number dialled, the queue, or KEY<digit>."""
+        if self.context == "ivr-queue-exit":
+            return args[1]
+        if self.context == "ivr-queue" or script == "survey":
+            return self.channel.variables.get("IVR_QUEUE_NAME", self.dialled)
+        return self.dialled
+
+    def _priority(self, script: str) -> str:
+        """The AGI() line's priority in extensions.conf: 3 in [from-trunk], 4 in [ivr-queue]
+        (after Queue, the CONTINUE check and Set), 2 in [ivr-queue-exit], 7 for the survey."""
+        if script == "survey":
+            return "7"
+        return {"ivr-queue": "4", "ivr-queue-exit": "2"}.get(self.context, "3")
 
     def _set_status(self, status: str) -> None:
         self.channel.variables["AGISTATUS"] = status
@@ -235,9 +269,9 @@ class SimulatedCall:
             ("agi_callingtns", "0"),
             ("agi_dnid", self.dialled),
             ("agi_rdnis", "unknown"),
-            ("agi_context", "from-trunk" if args[:1] != ["queue-result"] else "ivr-queue"),
-            ("agi_extension", self.dialled),
-            ("agi_priority", "3"),
+            ("agi_context", self.context),
+            ("agi_extension", self._extension(script, args)),
+            ("agi_priority", self._priority(script)),
             ("agi_enhanced", "0.0"),
             ("agi_accountcode", ""),
             ("agi_threadid", str(random.randint(10**14, 10**15))),
