@@ -25,6 +25,7 @@ from ivr.sms.gateway import make_gateway
 from ivr.sms.outbox import Outbox
 from ivr.sms.worker import SmsWorker
 from ivr.state import make_state
+from ivr.survey import Surveys
 from ivr.tickets import Tickets
 from ivr.tickets.categories import load_categories
 from ivr.tts import PromptCache
@@ -65,6 +66,7 @@ def build_services(settings: Settings, keep_records: bool = True) -> Services:
         settings.ticket_due_hours,
         services.outbox,
     )
+    services.surveys = Surveys(database, clock)
     services.queues = load_queues(settings.queues_dir)  # QueueError: file:line problems
     if settings.llm_url:
         services.llm = Phraser(

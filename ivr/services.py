@@ -36,6 +36,7 @@ class Services:
     callbacks: Any = None  # ivr.callbacks.CallbackList
     kb: Any = None  # ivr.kb.KnowledgeBase: what the AI agent answers from
     tickets: Any = None  # ivr.tickets.Tickets: messages callers leave
+    surveys: Any = None  # ivr.survey.Surveys: satisfaction scores
     queue_monitor: Any = None  # ivr.queue_state.QueueMonitor: live queues (AMI), or None
     queues: Any = None  # queue name -> ivr.queue_config.QueueConfig
     llm: Any = None  # ivr.agent.llm.Phraser, when IVR_LLM_URL is set

@@ -16,8 +16,8 @@ import pytest
 import yaml
 from sqlalchemy import select
 
-from ivr.models import CallRecord, SmsMessage, Ticket, UnansweredQuestion
-from ivr.testing.caller import Listen, Press, Say, speech
+from ivr.models import CallRecord, SmsMessage, SurveyResponse, Ticket, UnansweredQuestion
+from ivr.testing.caller import HangUp, Listen, Press, Say, speech
 from ivr.testing.simulator import CallResult, SimulatedCall
 from tests.conftest import CLOSED, OPEN
 from tests.test_sample_flow import KEY_OF, NUMBER, said
@@ -56,6 +56,7 @@ def test_after_hours_question_is_answered_from_the_knowledge_base_and_sent_by_sm
         Say(speech(topic["question"]), delay=0.5, label="question"),
         Press("1", delay=1.0),  # "press 1 to have it by SMS"
         Say(speech("that's all thank you"), delay=1.0, label="done"),
+        Say(speech("number five"), delay=1.0, label="score"),  # the survey after the AI agent
     ]
     result, call_id = dial(ivr, actions)
     spoken = said(result)
@@ -69,6 +70,8 @@ def test_after_hours_question_is_answered_from_the_knowledge_base_and_sent_by_sm
     assert record.handled_by == "ai"
     assert "after-hours" in record.tags
     assert record.category == topic["category"]
+    survey = rows(ivr, SurveyResponse, SurveyResponse.call_id == call_id)
+    assert [(s.score, s.via, s.handled_by) for s in survey] == [(5, "speech", "ai")], result.transcript()
 
 
 def test_unknown_question_becomes_a_ticket_with_its_reference_by_sms(make_ivr: Any) -> None:
@@ -80,7 +83,9 @@ def test_unknown_question_becomes_a_ticket_with_its_reference_by_sms(make_ivr: A
         Say(speech("who won the football match last night"), delay=0.5, label="off topic"),
         Press("2", delay=1.0),  # not sure: "press 2 to leave a message"
         Say(speech("please call me about my pension payment"), delay=0.5),
-        Listen(),
+        Listen(),  # the reference
+        Listen(),  # the reference again
+        HangUp(),  # during the survey
     ]
     result, call_id = dial(ivr, actions)
     assert "ivr: script ai_agent ended: ticket" in result.kinds("ivr"), result.transcript()
@@ -110,7 +115,9 @@ def test_overflow_without_a_vietnamese_model_takes_a_recorded_message(make_ivr: 
         Listen(),  # "the assistant cannot hear Vietnamese on this line yet"
         Press("2"),  # leave a message
         Say(speech("Tôi muốn hỏi về thẻ bảo hiểm y tế của con tôi", "vi"), delay=0.5),
-        Listen(),
+        Listen(),  # the reference
+        Listen(),  # the reference again
+        HangUp(),  # during the survey
     ]
     result, call_id = dial(ivr, actions, queue_outcomes=["TIMEOUT"])
     assert "ivr: script ai_agent ended: ticket" in result.kinds("ivr"), result.transcript()

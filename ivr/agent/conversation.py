@@ -83,8 +83,7 @@ class Conversation:
         if intent == "sms" and self.last_answer is not None:
             return None, self._send_answer() + " " + say("anything_else", self.language)
         if intent == "done" and (self.answered or self.unanswered):
-            self.call.say(say("goodbye", self.language))
-            return "done", ""
+            return "done", ""  # the flow's next node says goodbye (the survey first)
         if intent in STEERING:
             return self._steer(intent or "", heard.text)
         return self._question(heard.text)

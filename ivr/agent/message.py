@@ -75,7 +75,6 @@ def _open_ticket(call: Call, text: str, audio: bytes, reason: str) -> str:
             services.sms_worker.wake()
         log.info("call %s: ticket SMS queued for %s", call.id, mask_number(number))
     call.say(say("ticket_again", call.language, reference=spoken), private="ticket reference")
-    call.say(say("goodbye", call.language))
     return "ticket"
 
 

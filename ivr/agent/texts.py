@@ -113,11 +113,6 @@ SAY: dict[str, dict[str, str]] = {
         "en": "Once again, your reference number is {reference}. We will send it by text"
         " message where we can.",
     },
-    "goodbye": {
-        "vi": "Cảm ơn quý khách đã gọi. Xin chào và hẹn gặp lại.",
-        "zh": "感谢您的来电，再见。",
-        "en": "Thank you for calling. Goodbye.",
-    },
     "no_speech_language": {
         "vi": "Trợ lý tự động chưa nghe được tiếng Việt trên tổng đài này.",
         "zh": "本热线的自动助手暂时无法识别中文语音。",
