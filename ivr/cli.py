@@ -106,7 +106,27 @@ def _parser() -> argparse.ArgumentParser:
     _sms_parser(sub)
     _kb_parser(sub)
     _queues_parser(sub)
+    _tickets_parser(sub)
     return parser
+
+
+def _tickets_parser(sub: Any) -> None:
+    tickets = sub.add_parser("tickets", help="messages callers left: list, show, move, escalate")
+    action = tickets.add_subparsers(dest="tickets_action", required=True)
+    listing = action.add_parser("list", help="tickets, oldest first")
+    listing.add_argument("--status", choices=["open", "assigned", "answered", "closed"])
+    show = action.add_parser("show", help="one ticket and its events")
+    assign = action.add_parser("assign", help="give a ticket to someone")
+    answer = action.add_parser("answer", help="record what the caller was told")
+    close = action.add_parser("close", help="close a ticket")
+    for step in (show, assign, answer, close):
+        step.add_argument("reference")
+    assign.add_argument("--to", required=True)
+    answer.add_argument("--note", required=True)
+    close.add_argument("--note")
+    for step in (assign, answer, close):
+        step.add_argument("--by", help="who does it (default: cli:<user>)")
+    action.add_parser("escalate", help="escalate overdue open or assigned tickets now")
 
 
 def _queues_parser(sub: Any) -> None:
@@ -179,6 +199,7 @@ def main(argv: list[str] | None = None) -> int:
     handler["sms"] = _sms
     handler["kb"] = _kb
     handler["queues"] = _queues
+    handler["tickets"] = _tickets
     return handler[args.command](args, settings)
 
 
@@ -330,6 +351,12 @@ def _sms(args: argparse.Namespace, settings: Settings) -> int:
     from ivr.sms.commands import send, status, worker
 
     command = {"worker": worker, "send": send, "status": status}[args.sms_action]
+    return command(args, settings)
+
+
+def _tickets(args: argparse.Namespace, settings: Settings) -> int:
+    from ivr.tickets.commands import command
+
     return command(args, settings)
 
 

@@ -176,9 +176,7 @@ class Tickets:
                 ticket.assignee = assignee
             if status == "closed":
                 ticket.closed_at = now
-            session.add(
-                TicketEvent(ticket_id=ticket.id, at=now, action=status, by=by, note=note)
-            )
+            session.add(TicketEvent(ticket_id=ticket.id, at=now, action=status, by=by, note=note))
         log.info("ticket %s %s by %s", reference, status, by)
 
     def escalate_overdue(self, now: datetime | None = None) -> list[str]:

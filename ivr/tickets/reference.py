@@ -24,9 +24,7 @@ def luhn_digit(digits: str) -> str:
 
 def is_valid(reference: str) -> bool:
     return (
-        len(reference) == 10
-        and reference.isdigit()
-        and luhn_digit(reference[:-1]) == reference[-1]
+        len(reference) == 10 and reference.isdigit() and luhn_digit(reference[:-1]) == reference[-1]
     )
 
 
