@@ -4,8 +4,8 @@ Starts `ivr serve` in its own process (English speech by the Whisper tiny.en mod
 packages ship; the sample flow and knowledge base), then places calls through the simulator
 the way an overflowing queue sends them: English, main menu 3, `Queue()` returns TIMEOUT, the
 AI agent greets; the caller asks a question from the knowledge base (espeak-ng speech of an
-entry's question), hears the answer start, says "no thank you goodbye", and the agent ends
-the call. Reply latency: the end of the caller's question to the first audio frame of the
+entry's question), hears the answer start, says "no thank you goodbye", and hangs up when the
+survey starts. Reply latency: the end of the caller's question to the first audio frame of the
 answer (recognition + retrieval + synthesis of a new sentence, or its cache).
 
     python bench/ai_call.py [--levels 1,30] [--calls-per-level 1]
@@ -28,7 +28,7 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from ivr.testing.caller import Listen, Press, Say, speech  # noqa: E402
+from ivr.testing.caller import HangUp, Listen, Press, Say, speech  # noqa: E402
 from ivr.testing.simulator import CallResult, SimulatedCall  # noqa: E402
 
 NUMBER = "19001234"
@@ -52,6 +52,7 @@ def _call(
         Listen(),  # the agent's greeting, heard out
         Say(audio, delay=0.2, label=key),
         Say(bye, delay=1.0, label="bye"),
+        HangUp(delay=0.5),  # at the survey
     ]
     call = SimulatedCall(
         address, NUMBER, actions, callerid="0912345678", queue_outcomes=["TIMEOUT"]
