@@ -46,8 +46,11 @@ class KnowledgeBase:
         try:
             version = self._version()
         except Exception as exc:
-            log.warning("knowledge base: version not readable, index kept: %s", exc)
-            return False
+            if self._indexes:
+                log.warning("knowledge base: version not readable, index kept: %s", exc)
+                return False
+            log.warning("knowledge base: version not readable (%s): indexing anyway", exc)
+            version = (None, self.store.changes)  # no index yet: build one, check again later
         if version == self._seen:
             return False
         # one call rebuilds; the others do not queue behind it (a base of thousands takes

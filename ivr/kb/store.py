@@ -9,6 +9,7 @@ so the other workers rebuild their index before their next answer.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -25,6 +26,7 @@ from ivr.kb.text import fold
 from ivr.models import KbEntry, KbEntryVersion, UnansweredQuestion
 from ivr.privacy import mask_digits_in
 
+log = logging.getLogger(__name__)
 LANGUAGES = ("vi", "zh", "en")
 KEY = re.compile(r"[a-z0-9][a-z0-9-]{0,79}")
 VERSION_KEY = "kb:version"
@@ -144,9 +146,15 @@ class KbStore:
         return out
 
     def _changed(self) -> None:
+        """Tell the other workers (the change itself is saved already: live state down only
+        delays their rebuild until it moves again)."""
         self.changes += 1
-        if self.state is not None:
+        if self.state is None:
+            return
+        try:
             self.state.incr(VERSION_KEY)
+        except Exception as exc:
+            log.error("knowledge base: saved, but other workers not told (live state: %s)", exc)
 
     def get(self, key: str, language: str) -> Entry | None:
         with self.database.session(readonly=True) as session:
