@@ -1541,9 +1541,9 @@ def test_docker_mounts_the_queue_sounds_and_ships_the_queue_files() -> None:
     # Periodic announcements of English queues: beside the core sounds, not over them.
     assert f"../asterisk/sounds/en/hotline:{sounds}/en/hotline:ro" in mounts
     ivr = dockerfile_instructions((DOCKER / "Dockerfile.ivr").read_text(encoding="utf-8"))
-    assert "COPY queues/ ./queues/" in ivr
+    assert "COPY queues/ ./queues/" in ivr and "COPY knowledge/ ./knowledge/" in ivr
     ignore = (DOCKER / "Dockerfile.ivr.dockerignore").read_text(encoding="utf-8").split()
-    assert "!queues/" in ignore
+    assert "!queues/" in ignore and "!knowledge/" in ignore
     # Generated audio is never committed.
     assert (ROOT / "asterisk" / "sounds" / ".gitignore").read_text().splitlines()[1:] == [
         "*",
