@@ -26,7 +26,7 @@ from ivr.db import Database
 from ivr.models import Ticket, TicketEvent
 from ivr.sms.templates import ticket_text
 from ivr.tickets import reference as references
-from ivr.tickets.categories import FALLBACK, Category
+from ivr.tickets.categories import FALLBACK, LEVEL1, Category, categorise
 
 log = logging.getLogger(__name__)
 
@@ -75,12 +75,24 @@ class Tickets:
         recording: str | None = None,
         insured_ref: str | None = None,
         category: str | None = None,
+        level1: str | None = None,
     ) -> Opened:
+        """The call's ticket, opened now or earlier in the call (``new`` says which).
+
+        ``category`` (a level-2 id, e.g. the nearest knowledge-base entry's) sets the level 1
+        too; without one, or with an unknown one, the summary's keywords decide. ``level1``
+        overrides the category's own only when the caller's request is known to be of another
+        kind (e.g. the agent was asked to *do* something about a pension: transaction)."""
         if call_id:
             found = self._for_call(call_id)
             if found is not None:
                 return Opened(found.id, found.reference, found.due_at, new=False)
-        chosen = self.categories.get(category or "") or self.categories[FALLBACK]
+        chosen = self.categories.get(category or "")
+        if chosen is None:
+            chosen = self.categories[self.categorise(summary, language)[1]]
+        if level1 is not None and level1 not in LEVEL1:
+            raise ValueError(f"level1 must be one of {', '.join(LEVEL1)}, not {level1!r}")
+        kind = level1 or chosen.level1
         now = self.clock()
         for _ in range(50):  # another worker may take the same sequence number: take the next
             try:
@@ -90,7 +102,7 @@ class Tickets:
                         call_id=call_id,
                         caller=caller,
                         language=language,
-                        level1=chosen.level1,
+                        level1=kind,
                         category=chosen.id,
                         summary=summary,
                         recording=recording,
@@ -109,6 +121,11 @@ class Tickets:
             except IntegrityError:
                 continue
         raise RuntimeError("no free ticket reference after 50 tries")
+
+    def categorise(self, text: str, language: str) -> tuple[str, str]:
+        """``(level1, category)`` of a message by the categories' keywords ("general" when
+        none is in it); see ``ivr.tickets.categories``."""
+        return categorise(text, language, self.categories)
 
     def _next_reference(self, now: datetime) -> str:
         day = now.astimezone(LOCAL).date()
