@@ -6,6 +6,8 @@ import logging
 from dataclasses import dataclass, replace
 
 from ivr.accounts import make_accounts
+from ivr.admin import AdminContext
+from ivr.admin.users import Users
 from ivr.agent.llm import Phraser
 from ivr.agi_scripts import load_scripts
 from ivr.agi_server import FastAgiServer
@@ -108,12 +110,14 @@ def start(settings: Settings, services: Services | None = None) -> RunningIvr:
     media = MediaServer(settings.media_host, settings.media_port, settings.media_advertise)
     media.start()
     database = services.outbox.database
-    web = start_web(settings, database)
+    admin = AdminContext(services, Users(database, lambda: services.clock()))
+    web = start_web(settings, database, admin)
     # Kannel's delivery reports come to the port the web side really got (0: any free one).
     reachable = replace(settings, http_port=web.port)
     sms_worker = SmsWorker(reachable, database, make_gateway(reachable)).start()
     services.sms_worker = sms_worker
     ami = start_ami(settings, services)  # None without IVR_AMI_HOST: no live queue state
+    admin.ami = ami
     agi = FastAgiServer(services.scripts, services, media, settings.agi_host, settings.agi_port)
     agi.start()
     log.info(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
 import sys
 import threading
@@ -107,7 +108,23 @@ def _parser() -> argparse.ArgumentParser:
     _kb_parser(sub)
     _queues_parser(sub)
     _tickets_parser(sub)
+    _admin_parser(sub)
     return parser
+
+
+def _admin_parser(sub: Any) -> None:
+    admin = sub.add_parser("admin", help="users of the admin web")
+    action = admin.add_subparsers(dest="admin_action", required=True)
+    create = action.add_parser(
+        "create-user",
+        help="add a user; the password comes from IVR_ADMIN_PASSWORD, stdin or a prompt",
+    )
+    create.add_argument("username")
+    create.add_argument("--role", required=True, choices=["admin", "supervisor", "viewer"])
+    create.add_argument(
+        "--password-stdin", action="store_true", help="read the password from standard input"
+    )
+    action.add_parser("list-users", help="users, their roles and whether they are disabled")
 
 
 def _tickets_parser(sub: Any) -> None:
@@ -200,6 +217,7 @@ def main(argv: list[str] | None = None) -> int:
     handler["kb"] = _kb
     handler["queues"] = _queues
     handler["tickets"] = _tickets
+    handler["admin"] = _admin
     return handler[args.command](args, settings)
 
 
@@ -364,6 +382,37 @@ def _queues(args: argparse.Namespace, settings: Settings) -> int:
     from ivr.queue_render import command
 
     return command(args, settings)
+
+
+def _admin(args: argparse.Namespace, settings: Settings) -> int:
+    from ivr.admin.users import UserError, Users
+    from ivr.db import Database, migrate
+    from ivr.flow.engine import now_utc
+
+    migrate(settings.db_url)
+    users = Users(Database(settings.db_url), now_utc)
+    if args.admin_action == "list-users":
+        for user, disabled in users.listed():
+            print(f"{user.username}\t{user.role}\t{'disabled' if disabled else 'active'}")
+        return 0
+    password = os.environ.get("IVR_ADMIN_PASSWORD", "")
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    elif not password:
+        import getpass
+
+        password = getpass.getpass(f"password for {args.username}: ")
+        if getpass.getpass("again: ") != password:
+            print("ivr admin: the two passwords differ", file=sys.stderr)
+            return 2
+    try:
+        user = users.create(args.username, password, args.role)
+    except UserError as exc:
+        print(f"ivr admin: {exc}", file=sys.stderr)
+        return 2
+    users.audit("cli", "user-create", user.username, user.role)
+    print(f"user {user.username} ({user.role}) created")
+    return 0
 
 
 if __name__ == "__main__":

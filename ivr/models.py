@@ -72,7 +72,7 @@ class CallRecord(Base):
     path: Mapped[list[str]] = mapped_column(JSON, default=list)  # node ids, in order
     entry: Mapped[str] = mapped_column(String(16))  # "new" or "queue-result"
     outcome: Mapped[str | None] = mapped_column(String(32))  # "hangup", "queue", "error", ...
-    queue: Mapped[str | None] = mapped_column(String(80))
+    queue: Mapped[str | None] = mapped_column(String(80), index=True)
     queue_status: Mapped[str | None] = mapped_column(String(32))  # Asterisk's QUEUESTATUS
     # Who settled the call: "ivr" (menus, self-service), "ai" (the AI voice agent), "human".
     handled_by: Mapped[str | None] = mapped_column(String(8), index=True)
@@ -348,3 +348,100 @@ class SurveyResponse(Base):
     queue: Mapped[str | None] = mapped_column(String(80), index=True)
     language: Mapped[str] = mapped_column(String(8))
     answered_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+
+
+class AdminUser(Base):
+    """A person who signs in to the admin web: admin, supervisor or viewer."""
+
+    __tablename__ = "admin_users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(200))  # ivr.web.auth format (scrypt)
+    role: Mapped[str] = mapped_column(String(16))  # "admin", "supervisor", "viewer"
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class AdminSession(Base):
+    """A signed-in browser: the cookie holds the token, the table only its hash."""
+
+    __tablename__ = "admin_sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("admin_users.id"), index=True)
+    csrf: Mapped[str] = mapped_column(String(64))  # the token every form and POST must carry
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+
+
+class AuditEntry(Base):
+    """Who changed what in the admin web (publish, rollback, pause an agent, ...)."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    by: Mapped[str] = mapped_column(String(80))
+    action: Mapped[str] = mapped_column(String(40))
+    subject: Mapped[str] = mapped_column(String(200), default="")
+    detail: Mapped[str] = mapped_column(Text, default="")
+
+
+class FlowDraft(Base):
+    """The working copy of one flow file (``dialplans/<file>``), not yet in force."""
+
+    __tablename__ = "flow_drafts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    file: Mapped[str] = mapped_column(String(120), unique=True)  # e.g. "health_hotline.yaml"
+    text: Mapped[str] = mapped_column(Text)
+    base_version: Mapped[int] = mapped_column(Integer, default=0)  # the version it started from
+    saved_by: Mapped[str] = mapped_column(String(80))
+    saved_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class FlowVersion(Base):
+    """A published flow file: every publish and rollback adds one; the newest is in force."""
+
+    __tablename__ = "flow_versions"
+    __table_args__ = (UniqueConstraint("file", "version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    file: Mapped[str] = mapped_column(String(120), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+    published_by: Mapped[str] = mapped_column(String(80))
+    published_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    note: Mapped[str] = mapped_column(String(300), default="")  # "rollback to 3", the admin's
+
+
+class Announcement(Base):
+    """An emergency message every caller hears first, per language, between two times."""
+
+    __tablename__ = "announcements"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    texts: Mapped[dict[str, str]] = mapped_column(JSON)  # language -> text
+    starts_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    ends_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    created_by: Mapped[str] = mapped_column(String(80))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    ended_by: Mapped[str | None] = mapped_column(String(80))  # switched off early by
+
+
+class PromptRecording(Base):
+    """A human recording that replaces the TTS audio of one prompt text in one language."""
+
+    __tablename__ = "prompt_recordings"
+    __table_args__ = (UniqueConstraint("language", "text_hash"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    language: Mapped[str] = mapped_column(String(8))
+    text_hash: Mapped[str] = mapped_column(String(64))  # sha256 of the prompt text
+    text: Mapped[str] = mapped_column(Text)
+    path: Mapped[str] = mapped_column(String(300))  # 8 kHz 16-bit mono WAV under data_dir
+    seconds: Mapped[float] = mapped_column(Float)
+    uploaded_by: Mapped[str] = mapped_column(String(80))
+    uploaded_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -99,6 +99,8 @@ class Settings:
     llm_timeout_s: float = 4.0
     # Tickets: hours until a new ticket is due; overdue tickets are escalated.
     ticket_due_hours: float = 48.0
+    # Admin web: the session cookie only over HTTPS (behind a TLS proxy).
+    admin_secure_cookie: bool = False
 
     @property
     def media_address(self) -> str:
@@ -212,6 +214,7 @@ class Settings:
                 "IVR_TICKET_DUE_HOURS",
                 "hours",
             ),
+            admin_secure_cookie=env.get("IVR_ADMIN_SECURE_COOKIE", "0") in ("1", "true", "yes"),
         )
 
 

@@ -1,4 +1,5 @@
-"""The FastAPI application factory. Routers per concern; state (the outbox) on ``app.state``.
+"""The FastAPI application factory. Routers per concern; state (the outbox, the admin context)
+on ``app.state``.
 
 Every route that touches the database is run in FastAPI's thread pool (plain ``def`` or
 ``run_in_threadpool``): SQLAlchemy sessions here are synchronous.
@@ -6,8 +7,10 @@ Every route that touches the database is run in FastAPI's thread pool (plain ``d
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import FastAPI
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, RedirectResponse
 from sqlalchemy import text
 
 from ivr.db import Database
@@ -15,8 +18,9 @@ from ivr.sms.outbox import Clock, Outbox, utc_now
 from ivr.web import sms_reports
 
 
-def make_app(database: Database, clock: Clock = utc_now) -> FastAPI:
-    """The web app over ``database``. No docs pages: nothing here is a public API."""
+def make_app(database: Database, clock: Clock = utc_now, admin: Any = None) -> FastAPI:
+    """The web app over ``database``; with ``admin`` (an ``ivr.admin.AdminContext``) the admin
+    web too. No docs pages: nothing here is a public API."""
     app = FastAPI(title="hotline-ivr", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.database = database
     app.state.outbox = Outbox(database, clock)
@@ -31,5 +35,14 @@ def make_app(database: Database, clock: Clock = utc_now) -> FastAPI:
         except Exception as exc:  # any database failure means "not healthy", nothing more
             return JSONResponse({"status": "error", "database": type(exc).__name__}, 503)
         return JSONResponse({"status": "ok"})
+
+    if admin is not None:
+        from ivr.admin import install
+
+        install(app, admin)
+
+        @app.get("/", include_in_schema=False)
+        def root() -> RedirectResponse:
+            return RedirectResponse("/admin", status_code=303)
 
     return app

@@ -10,6 +10,7 @@ from __future__ import annotations
 import socket
 import threading
 import time
+from typing import Any
 
 import uvicorn
 from fastapi import FastAPI
@@ -63,6 +64,8 @@ class WebServer:
             self._socket = None
 
 
-def start_web(settings: Settings, database: Database) -> WebServer:
-    """The web side on ``IVR_HTTP_HOST:IVR_HTTP_PORT``, started."""
-    return WebServer(make_app(database), settings.http_host, settings.http_port).start()
+def start_web(settings: Settings, database: Database, admin: Any = None) -> WebServer:
+    """The web side on ``IVR_HTTP_HOST:IVR_HTTP_PORT``, started; with ``admin`` (an
+    ``ivr.admin.AdminContext``) the admin web is served too."""
+    app = make_app(database, admin=admin)
+    return WebServer(app, settings.http_host, settings.http_port).start()
