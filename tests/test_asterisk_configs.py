@@ -26,6 +26,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from ivr.settings import Settings
+
 ROOT = Path(__file__).resolve().parent.parent
 ETC = ROOT / "asterisk" / "etc"
 AGI_BIN = ROOT / "asterisk" / "agi-bin"
@@ -1347,6 +1349,11 @@ def test_compose_file(conf: dict[str, Config]) -> None:
     assert ivr_env["DATABASE_URL"].startswith("postgresql+psycopg://ivr:${POSTGRES_PASSWORD:?")
     assert ivr_env["DATABASE_URL"].endswith("@postgres/ivr")
     assert ivr_env["REDIS_URL"] == "redis://redis:6379/0"
+    # the names ivr.settings reads: a wrong name leaves the IVR without AMI, silently
+    settings = Settings.from_env({k: "1" if k.endswith("PORT") else v for k, v in ivr_env.items()})
+    assert (settings.ami_host, settings.ami_user) == ("asterisk", "ivr")
+    assert ivr_env["IVR_AMI_SECRET"] == "${AMI_SECRET:?set AMI_SECRET}"
+    assert services["ivr"]["ports"] == ["127.0.0.1:8080:8080"]  # the admin web, local only
     asterisk_env = services["asterisk"]["environment"]
     for name in ("AMI_SECRET", "AGENT_PASSWORD"):
         assert asterisk_env[name] == f"${{{name}:?set {name}}}"
