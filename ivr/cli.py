@@ -238,7 +238,8 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         return 2
     print(
         f"ivr: FastAGI on {running.agi.host}:{running.agi.port}, "
-        f"AudioSocket on {running.media.host}:{running.media.port}",
+        f"AudioSocket on {running.media.host}:{running.media.port}, "
+        f"admin web on {running.web.url}/admin",
         flush=True,
     )
     stop = threading.Event()
