@@ -12,7 +12,7 @@ import pytest
 from ivr.app import RunningIvr, build_services, start
 from ivr.settings import PROJECT_ROOT, Settings
 
-pytest_plugins = ["tests.conftest_redis", "tests.conftest_kannel"]
+pytest_plugins = ["tests.conftest_redis", "tests.conftest_kannel", "tests.browser"]
 
 # Monday 2026-11-23 09:00 and Sunday 2026-11-22 10:00 in Asia/Ho_Chi_Minh (UTC+7).
 OPEN = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
