@@ -6,12 +6,14 @@ step go to tests/artifacts/browser/."""
 from __future__ import annotations
 
 import shutil
+import threading
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from ivr.testing.caller import HangUp, Press
+from ivr.testing.ami_peer import FakeAmi
+from ivr.testing.caller import HangUp, Listen, Press
 from ivr.testing.simulator import SimulatedCall
 from tests.admin_client import PASSWORD, add_users
 from tests.browser import screenshot
@@ -92,3 +94,44 @@ def test_edit_validate_publish_try_and_roll_back_a_flow(
     screenshot(page, "05-rolled-back")
     assert route_of(ivr)[:3] == ["choose_language", "main_menu", "policy_menu"]
     assert (folder / FILE).read_text() == (SAMPLE_FLOWS / FILE).read_text()
+
+
+def test_the_wallboard_follows_simulated_calls_live(make_ivr: Any, page: Any) -> None:
+    peer = FakeAmi().start()
+    try:
+        peer.add_member("insurance", "agent1001")
+        peer.add_member("insurance", "agent1002")
+        ivr = make_ivr(
+            ami_host=peer.host, ami_port=peer.port, ami_user=peer.user, ami_secret=peer.secret
+        )
+        add_users(ivr)
+        sign_in(page, ivr, "/admin/wallboard", role="viewer")
+        page.wait_for_function("document.getElementById('wallboard-link').innerText == 'live'")
+        assert page.inner_text("#calls-in-ivr") == "0"
+        assert page.inner_text("#waiting-insurance") == "0"
+        assert page.inner_text("#agents-available") == "2"
+        screenshot(page, "06-wallboard-idle")
+
+        calls = []
+        for _ in range(2):  # two callers listening to the language prompt
+            call = SimulatedCall(("127.0.0.1", ivr.agi.port), NUMBER, [Listen(), HangUp()])
+            thread = threading.Thread(target=call.run, kwargs={"timeout": 60}, daemon=True)
+            thread.start()
+            calls.append(thread)
+        page.wait_for_function("document.getElementById('calls-in-ivr').innerText == '2'")
+        peer.join("insurance", "1700000001.1", "0912345678")
+        peer.pause("insurance", "agent1002", True, "lunch")
+        page.wait_for_function("document.getElementById('waiting-insurance').innerText == '1'")
+        page.wait_for_function("document.getElementById('agents-paused').innerText == '1'")
+        assert page.inner_text("#agents-available") == "1"
+        screenshot(page, "07-wallboard-busy")
+
+        for thread in calls:
+            thread.join(60)
+        page.wait_for_function("document.getElementById('calls-in-ivr').innerText == '0'")
+        peer.connect("insurance", "1700000001.1", "agent1001", hold_s=12)
+        page.wait_for_function("document.getElementById('waiting-insurance').innerText == '0'")
+        page.wait_for_function("document.getElementById('agents-on-call').innerText == '1'")
+        screenshot(page, "08-wallboard-after")
+    finally:
+        peer.stop()
