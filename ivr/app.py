@@ -12,6 +12,7 @@ from ivr.agent.llm import Phraser
 from ivr.agi_scripts import load_scripts
 from ivr.agi_server import FastAgiServer
 from ivr.ami.runtime import AmiRuntime, start_ami
+from ivr.announcements import Announcements
 from ivr.asr.registry import Recognizers
 from ivr.call_records import CallRecords
 from ivr.callbacks import CallbackList
@@ -46,7 +47,9 @@ def build_services(settings: Settings, keep_records: bool = True) -> Services:
     services = Services(
         settings=settings,
         flows=flows,
-        prompts=PromptCache(settings.prompts_dir, settings.tts_engines),
+        prompts=PromptCache(
+            settings.prompts_dir, settings.tts_engines, settings.data_dir / "prompt_recordings"
+        ),
         state=make_state(settings),
         records=CallRecords(database) if keep_records else None,
         scripts=scripts,
@@ -69,6 +72,7 @@ def build_services(settings: Settings, keep_records: bool = True) -> Services:
         services.outbox,
     )
     services.surveys = Surveys(database, clock)
+    services.announcements = Announcements(database, clock, services.state)
     services.queues = load_queues(settings.queues_dir)  # QueueError: file:line problems
     if settings.llm_url:
         services.llm = Phraser(

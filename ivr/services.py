@@ -40,6 +40,7 @@ class Services:
     queue_monitor: Any = None  # ivr.queue_state.QueueMonitor: live queues (AMI), or None
     queues: Any = None  # queue name -> ivr.queue_config.QueueConfig
     llm: Any = None  # ivr.agent.llm.Phraser, when IVR_LLM_URL is set
+    announcements: Any = None  # ivr.announcements.Announcements: heard first by every caller
     scripts: dict[str, Script] = field(default_factory=dict)
     clock: Callable[[], datetime] = now_utc
 

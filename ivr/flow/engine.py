@@ -12,6 +12,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from ivr.announcements import for_language
 from ivr.call import Call, CallerHungUp
 from ivr.flow.hours import is_open
 from ivr.flow.model import (
@@ -30,6 +31,7 @@ from ivr.flow.model import (
 from ivr.flow.texts import BUILT_IN
 from ivr.media import TurnResult, TurnSpec
 from ivr.self_service.repeat_back import capture_number
+from ivr.tts.espeak import SynthesisError
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +54,8 @@ class FlowRun:
         self.path: list[str] = []
         self.outcome = "hangup"
         self.queue: str | None = None
+        self.announce_first = True  # a new call; False when it comes back from a queue
+        self._announced: set[str] = set()  # languages of the announcement heard so far
         call.notes.setdefault("timezone", flow.timezone)
         self._handlers: dict[type, Callable[[Any], str | None]] = {
             PromptNode: self._prompt,
@@ -66,6 +70,9 @@ class FlowRun:
 
     # -- walking --------------------------------------------------------------------------
     def walk(self, node_id: str | None) -> None:
+        if self.announce_first:
+            self.announce_first = False
+            self.announce()
         steps = 0
         while node_id is not None:
             steps += 1
@@ -82,6 +89,7 @@ class FlowRun:
         if not isinstance(node, QueueNode):
             raise ValueError(f"IVR_NODE {node_id!r} of flow {self.flow.id} is not a queue node")
         self.call.verbose(f"ivr: queue {node.queue} returned {status or 'no status'}", 3)
+        self.announce_first = False
         self.walk(self._left_queue(node, status))
 
     def _left_queue(self, node: QueueNode, status: str) -> str:
@@ -120,6 +128,34 @@ class FlowRun:
         if texts and self.language in texts:
             return texts[self.language]
         return BUILT_IN[fallback][self.language]
+
+    def announce(self) -> None:
+        """The emergency announcement, when one is on: in the caller's language (else the
+        flow's default, else any), each language's text once per call. Play-only: no key
+        skips it. A failure to read it is logged and the call goes on."""
+        announcements = getattr(self.services, "announcements", None)
+        if announcements is None or self.language in self._announced:
+            return
+        try:
+            texts = announcements.current(self.services.clock())
+        except Exception as exc:
+            log.error("call %s: announcement not read: %s", self.call.id, exc)
+            return
+        if not texts:
+            return
+        language, text = for_language(texts, self.language, self.flow.default_language)
+        self._announced.add(self.language)
+        if language in self._announced and language != self.language:
+            return
+        self._announced.add(language)
+        try:
+            audio = self.audio(text, language)
+        except SynthesisError as exc:  # the flow still runs: its own prompts may be cached
+            log.error("call %s: announcement in %s not spoken: %s", self.call.id, language, exc)
+            return
+        self.call.verbose(f"ivr: announcement in {language}", 3)
+        self.call.verbose(f'ivr: say "{text}"', 3)
+        self.call.turn(audio)
 
     # -- node types -----------------------------------------------------------------------
     def _prompt(self, node: PromptNode) -> str | None:
@@ -200,6 +236,7 @@ class FlowRun:
                 chosen = node.options[result.digits]
                 break
         self.set_language(chosen or self.flow.default_language)
+        self.announce()
         return node.next
 
     def set_language(self, language: str) -> None:

@@ -5,6 +5,10 @@ atomic rename, so concurrent calls asking for the same new prompt never read hal
 Each language speaks with the engine IVR_TTS gives it (default pyttsx3). Recently used audio
 is also kept in memory, up to MEMORY_BYTES: dynamic texts (amounts, names) must not grow it
 without end.
+
+A human recording (``ivr.tts.recordings``) replaces the TTS audio of its exact text and
+language: ``recordings_dir/<language>/<sha256(text)>.wav`` is checked on every use (one stat,
+no database), so an upload or a removal in the admin web reaches every worker's next prompt.
 """
 
 from __future__ import annotations
@@ -13,10 +17,12 @@ import hashlib
 import os
 import tempfile
 import threading
+import wave
 from collections import OrderedDict
 from pathlib import Path
 
 from ivr.tts.espeak import SynthesisError
+from ivr.tts.recordings import read_pcm, recording_path
 from ivr.tts.stream import SpeechStream, Voice, clauses
 from ivr.tts.voices import DEFAULT_ENGINE, make_voice
 
@@ -25,8 +31,14 @@ MEMORY_BYTES = 64 * 1024 * 1024  # ~70 minutes of 8 kHz speech
 
 
 class PromptCache:
-    def __init__(self, prompts_dir: Path, engines: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        prompts_dir: Path,
+        engines: dict[str, str] | None = None,
+        recordings_dir: Path | None = None,
+    ) -> None:
         self.directory = Path(prompts_dir) / "cache"
+        self.recordings_dir = Path(recordings_dir) if recordings_dir is not None else None
         self.engines = dict(engines) if engines is not None else {}
         for language in LANGUAGES:
             self.engines.setdefault(language, DEFAULT_ENGINE)
@@ -56,8 +68,47 @@ class PromptCache:
         with self._lock:
             return path.name in self._memory or path.exists()
 
+    def recording(self, text: str, language: str) -> bytes | None:
+        """The human recording that replaces ``text`` in ``language``, if there is one. Kept in
+        memory under its file's size and time, so a replaced file is read again."""
+        if self.recordings_dir is None:
+            return None
+        path = recording_path(self.recordings_dir, language, text)
+        try:
+            stat = path.stat()
+        except FileNotFoundError:
+            return None
+        name = f"recording:{language}:{path.stem}:{stat.st_size}:{stat.st_mtime_ns}"
+        with self._lock:
+            pcm = self._memory.get(name)
+        if pcm is None:
+            try:
+                pcm = read_pcm(path)
+            except (OSError, EOFError, wave.Error):  # removed meanwhile, or half written
+                return None
+            self._remember(name, pcm)
+        return pcm
+
+    def forget(self, text: str, language: str) -> bool:
+        """Drop the TTS audio of ``text`` (memory and disk), to synthesize it again."""
+        path = self.path_for(text, language)
+        with self._lock:
+            if path.name in self._memory:
+                self._memory_bytes -= len(self._memory.pop(path.name))
+        existed = path.exists()
+        path.unlink(missing_ok=True)
+        return existed
+
     def audio(self, text: str, language: str) -> bytes:
-        """The audio of ``text`` in ``language``: from memory, from disk, or synthesized now."""
+        """The audio of ``text`` in ``language``: its recording, or TTS from memory, from disk,
+        or synthesized now."""
+        recorded = self.recording(text, language)
+        if recorded is not None:
+            return recorded
+        return self.synthesized(text, language)
+
+    def synthesized(self, text: str, language: str) -> bytes:
+        """The TTS audio of ``text``, recording or not: from memory, disk, or made now."""
         path = self.path_for(text, language)
         pcm = self._lookup(path)
         if pcm is None:
@@ -72,6 +123,9 @@ class PromptCache:
         back): it is never written to the cache, on disk or in memory."""
         if not keep:
             return SpeechStream(self.voice(language), clauses(text))
+        recorded = self.recording(text, language)
+        if recorded is not None:
+            return SpeechStream.ready(recorded)
         path = self.path_for(text, language)
         pcm = self._lookup(path)
         if pcm is not None:
