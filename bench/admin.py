@@ -144,7 +144,7 @@ def main() -> None:
     if not args.skip_reports:
         from bench import admin_reports
 
-        admin_reports.main()
+        admin_reports.main([])
 
 
 if __name__ == "__main__":

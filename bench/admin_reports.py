@@ -266,11 +266,11 @@ def run(calls: int = 100_000, repeat: int = 10) -> dict[str, Any]:
     return {"insert_s": inserted, "rows": calls, "pages": pages, "csv": exports}
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--calls", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=10)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
     figures = run(args.calls, args.repeat)
     print(
