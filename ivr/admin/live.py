@@ -151,9 +151,17 @@ async def _agent_action(
     return _queues(request, answer=answer)
 
 
-def _member_by_interface(request: Request, queue: str, interface: str) -> str | None:
+def _logged_in(request: Request, queue: str, interface: str) -> tuple[str | None, Response | None]:
+    """The member logged in to ``queue`` on ``interface``, or the page saying why nothing is
+    sent: no AMI (503) or no such member (422)."""
+    if admin_of(request).ami is None:
+        return None, _queues(request, 503, error=f"Nothing was sent. {NO_AMI}")
     live = members(admin_of(request).services.state, queue)
-    return next((n for n, m in live.items() if m["interface"] == interface), None)
+    member = next((n for n, m in live.items() if m["interface"] == interface), None)
+    if member is None:
+        message = f"{interface or 'No agent'} is not logged in to {queue}."
+        return None, _queues(request, 422, error=message)
+    return member, None
 
 
 @router.post("/admin/queues/{name}/pause")
@@ -167,11 +175,9 @@ async def pause_member(
     interface = str(form.get("interface") or "").strip()
     paused = str(form.get("paused") or "") in ("1", "true", "yes")
     reason = " ".join(str(form.get("reason") or "").split())[:80] if paused else ""
-    if admin_of(request).ami is None:
-        return _queues(request, 503, error=f"Nothing was sent. {NO_AMI}")
-    member = _member_by_interface(request, name, interface)
-    if member is None:
-        return _queues(request, 422, error=f"{interface or 'No agent'} is not logged in to {name}.")
+    member, refused = _logged_in(request, name, interface)
+    if refused is not None:
+        return refused
     fields = {
         "Queue": name,
         "Interface": interface,
@@ -221,11 +227,9 @@ async def logout_member(
     _queue(request, name)
     form = await request.form()
     interface = str(form.get("interface") or "").strip()
-    if admin_of(request).ami is None:
-        return _queues(request, 503, error=f"Nothing was sent. {NO_AMI}")
-    member = _member_by_interface(request, name, interface)
-    if member is None:
-        return _queues(request, 422, error=f"{interface or 'No agent'} is not logged in to {name}.")
+    member, refused = _logged_in(request, name, interface)
+    if refused is not None:
+        return refused
     fields = {"Queue": name, "Interface": interface}
     return await _agent_action(
         request, user, name, "QueueRemove", fields, lambda live: member not in live

@@ -118,11 +118,13 @@ class FlowRun:
     def audio(self, text: str, language: str | None = None) -> bytes:
         return self.services.prompts.audio(text, language or self.language)
 
-    def say(self, texts: list[str], spec: TurnSpec | None = None) -> TurnResult:
-        """Speak texts (already in the caller's language) in one media turn."""
+    def say(
+        self, texts: list[str], spec: TurnSpec | None = None, language: str | None = None
+    ) -> TurnResult:
+        """Speak texts (in ``language``, by default the caller's) in one media turn."""
         for text in texts:
             self.call.verbose(f'ivr: say "{text}"', 3)
-        return self.call.turn(b"".join(self.audio(t) for t in texts), spec)
+        return self.call.turn(b"".join(self.audio(t, language) for t in texts), spec)
 
     def text(self, texts: dict[str, str] | None, fallback: str) -> str:
         if texts and self.language in texts:
@@ -148,14 +150,11 @@ class FlowRun:
         if language in self._announced and language != self.language:
             return
         self._announced.add(language)
+        self.call.verbose(f"ivr: announcement in {language}", 3)
         try:
-            audio = self.audio(text, language)
+            self.say([text], language=language)
         except SynthesisError as exc:  # the flow still runs: its own prompts may be cached
             log.error("call %s: announcement in %s not spoken: %s", self.call.id, language, exc)
-            return
-        self.call.verbose(f"ivr: announcement in {language}", 3)
-        self.call.verbose(f'ivr: say "{text}"', 3)
-        self.call.turn(audio)
 
     # -- node types -----------------------------------------------------------------------
     def _prompt(self, node: PromptNode) -> str | None:
