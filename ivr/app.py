@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import errno
 import logging
+from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass, replace
+from typing import TypeVar
 
 from ivr.accounts import make_accounts
 from ivr.admin import AdminContext
@@ -35,6 +39,7 @@ from ivr.tts import PromptCache
 from ivr.web.server import WebServer, start_web
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 def build_services(settings: Settings, keep_records: bool = True) -> Services:
@@ -44,6 +49,7 @@ def build_services(settings: Settings, keep_records: bool = True) -> Services:
     migrate(settings.db_url)
     database = Database(settings.db_url)
     flows = FlowStore(settings.dialplans_dir, {n: s.outcomes for n, s in scripts.items()})
+    clock = settings.clock()
     services = Services(
         settings=settings,
         flows=flows,
@@ -51,11 +57,12 @@ def build_services(settings: Settings, keep_records: bool = True) -> Services:
             settings.prompts_dir, settings.tts_engines, settings.data_dir / "prompt_recordings"
         ),
         state=make_state(settings),
-        records=CallRecords(database) if keep_records else None,
+        records=CallRecords(database, lambda: services.clock()) if keep_records else None,
         scripts=scripts,
         recognizers=Recognizers.load(settings, speech_languages(settings, flows)),
         accounts=make_accounts(settings, database),
-        outbox=Outbox(database),
+        outbox=Outbox(database, lambda: services.clock()),
+        clock=clock,
     )
     clock = lambda: services.clock()  # noqa: E731  (tests move the clock after building)
     services.callbacks = CallbackList(database, clock)
@@ -109,20 +116,61 @@ class RunningIvr:
         self.services.state.close()
 
 
+class StartError(Exception):
+    """The IVR cannot start; the message is one line for the admin, naming what to change."""
+
+
+def _listening(make: Callable[[], T], host: str, port: int, setting: str) -> T:
+    """Bind a listening socket (``make``), turning a refusal into one clear line."""
+    try:
+        return make()
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            raise StartError(
+                f"{host}:{port} is already in use (another `ivr serve`?): "
+                f"set {setting} to a free port"
+            ) from None
+        raise StartError(f"cannot listen on {host}:{port} ({setting}): {exc.strerror}") from None
+
+
 def start(settings: Settings, services: Services | None = None) -> RunningIvr:
+    """Bind every port first (nothing has started if one is taken: StartError), then start."""
     services = services or build_services(settings)
-    media = MediaServer(settings.media_host, settings.media_port, settings.media_advertise)
+    with ExitStack() as undo:
+        media = _listening(
+            lambda: MediaServer(settings.media_host, settings.media_port, settings.media_advertise),
+            settings.media_host,
+            settings.media_port,
+            "IVR_MEDIA_PORT",
+        )
+        undo.callback(media.stop)
+        agi = _listening(
+            lambda: FastAgiServer(
+                services.scripts, services, media, settings.agi_host, settings.agi_port
+            ),
+            settings.agi_host,
+            settings.agi_port,
+            "IVR_AGI_PORT",
+        )
+        undo.callback(agi.stop)
+        database = services.outbox.database
+        admin = AdminContext(services, Users(database, lambda: services.clock()))
+        web = _listening(
+            lambda: start_web(settings, database, admin, clock=lambda: services.clock()),
+            settings.http_host,
+            settings.http_port,
+            "IVR_HTTP_PORT",
+        )
+        undo.pop_all()
     media.start()
-    database = services.outbox.database
-    admin = AdminContext(services, Users(database, lambda: services.clock()))
-    web = start_web(settings, database, admin)
     # Kannel's delivery reports come to the port the web side really got (0: any free one).
     reachable = replace(settings, http_port=web.port)
-    sms_worker = SmsWorker(reachable, database, make_gateway(reachable)).start()
+    sms_worker = SmsWorker(
+        reachable, database, make_gateway(reachable), clock=lambda: services.clock()
+    ).start()
     services.sms_worker = sms_worker
     ami = start_ami(settings, services)  # None without IVR_AMI_HOST: no live queue state
     admin.ami = ami
-    agi = FastAgiServer(services.scripts, services, media, settings.agi_host, settings.agi_port)
     agi.start()
     log.info(
         "FastAGI on %s:%d, AudioSocket on %s:%d (advertised as %s), web on %s:%d",

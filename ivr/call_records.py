@@ -10,13 +10,13 @@ import logging
 import random
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
+from ivr.clock import Clock, utc_now
 from ivr.db import Database
 from ivr.models import CallRecord
 
@@ -32,8 +32,9 @@ def _is_locked(exc: OperationalError) -> bool:
 
 
 class CallRecords:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, clock: Clock = utc_now) -> None:
         self.db = db
+        self.clock = clock
 
     def _write(self, work: Callable[[Session], T]) -> T:
         """Run ``work`` in its own transaction, retrying a locked SQLite with a short backoff.
@@ -75,7 +76,7 @@ class CallRecords:
                 session.add(
                     CallRecord(
                         call_id=call_id,
-                        started_at=datetime.now(UTC),
+                        started_at=self.clock(),
                         flow=flow,
                         number_dialled=number_dialled,
                         caller=caller,
@@ -143,7 +144,7 @@ class CallRecords:
         """Close the record; ``queue``/``queue_status`` are kept when not given again."""
 
         def change(row: CallRecord) -> None:
-            row.ended_at, row.outcome = datetime.now(UTC), outcome
+            row.ended_at, row.outcome = self.clock(), outcome
             if queue is not None:
                 row.queue = queue
             if queue_status is not None:

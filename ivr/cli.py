@@ -203,7 +203,11 @@ def _sms_parser(sub: Any) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    settings = Settings.from_env()
+    try:
+        settings = Settings.from_env()
+    except ValueError as exc:  # a setting that says what it expects
+        print(f"ivr: {exc}", file=sys.stderr)
+        return 2
     logging.basicConfig(
         level=settings.log_level,
         stream=sys.stderr,
@@ -222,7 +226,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
-    from ivr.app import start
+    from ivr.app import StartError, start
     from ivr.asr.base import ModelMissing
     from ivr.flow.loader import FlowError
 
@@ -232,8 +236,9 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         settings = replace(settings, media_port=args.media_port)
     try:
         running = start(settings)
-    except (ModelMissing, FlowError, ValueError) as exc:
-        # a missing speech model (IVR_ASR_MISSING=error), invalid flows, a bad setting
+    except (ModelMissing, FlowError, ValueError, StartError) as exc:
+        # a missing speech model (IVR_ASR_MISSING=error), invalid flows, a bad setting, a port
+        # in use
         print(f"ivr: cannot start: {exc}", file=sys.stderr)
         return 2
     print(
@@ -268,12 +273,21 @@ def _call(args: argparse.Namespace, settings: Settings) -> int:
             actions.append(HangUp(delay=value))
     running = None
     if args.local:
-        from ivr.app import start
+        from ivr.app import StartError, start
 
+        # Ports of its own (0: any free one), so it runs beside an `ivr serve` on the defaults.
         local = replace(
-            settings, agi_port=0, media_port=0, dialplans_dir=args.flows or settings.dialplans_dir
+            settings,
+            agi_port=0,
+            media_port=0,
+            http_port=0,
+            dialplans_dir=args.flows or settings.dialplans_dir,
         )
-        running = start(local)
+        try:
+            running = start(local)
+        except StartError as exc:
+            print(f"ivr: cannot start: {exc}", file=sys.stderr)
+            return 2
         address = ("127.0.0.1", running.agi.port)
     else:
         host, _, port = (args.agi or f"{settings.agi_host}:{settings.agi_port}").rpartition(":")
@@ -314,11 +328,19 @@ def _load_flows(directory: Path) -> FlowSet | None:
 
 
 def _flows(args: argparse.Namespace, settings: Settings) -> int:
+    from ivr.flow.hours import holidays_expired
+    from ivr.flow.model import HoursNode
+
     flows = _load_flows(args.directory or settings.dialplans_dir)
     if flows is None:
         return 1
+    now = settings.clock()()
     for flow in flows:
         print(f"{flow.id}: {len(flow.nodes)} nodes, numbers {', '.join(flow.numbers)}: ok")
+        for node_id, node in flow.nodes.items():
+            warning = holidays_expired(node.hours, now) if isinstance(node, HoursNode) else None
+            if warning:
+                print(f"warning: {flow.source}: node {node_id}: {warning}")
     return 0
 
 
@@ -388,10 +410,9 @@ def _queues(args: argparse.Namespace, settings: Settings) -> int:
 def _admin(args: argparse.Namespace, settings: Settings) -> int:
     from ivr.admin.users import UserError, Users
     from ivr.db import Database, migrate
-    from ivr.flow.engine import now_utc
 
     migrate(settings.db_url)
-    users = Users(Database(settings.db_url), now_utc)
+    users = Users(Database(settings.db_url), settings.clock())
     if args.admin_action == "list-users":
         for user, disabled in users.listed():
             print(f"{user.username}\t{user.role}\t{'disabled' if disabled else 'active'}")

@@ -19,6 +19,7 @@ import argparse
 from collections.abc import Mapping
 from pathlib import Path
 
+from ivr.flow.hours import holidays_expired
 from ivr.queue_config import QueueConfig, QueueError, agent_endpoints, load_queues
 from ivr.settings import Settings
 
@@ -203,9 +204,13 @@ def command(args: argparse.Namespace, settings: Settings) -> int:
     if queues is None:
         return 1
     if args.action == "check":
+        now = settings.clock()()
         for queue in sorted(queues.values(), key=lambda q: q.name):
             members = len(queue.members) + len(queue.dynamic_members)
             print(f"{queue.name}: {queue.strategy}, {members} agents, {queue.language}: ok")
+            warning = holidays_expired(queue.hours, now) if queue.hours else None
+            if warning:
+                print(f"warning: {queue.name}: hours: {warning}")
         return 0
     if args.action == "sounds":
         from ivr.queue_sounds import command as sounds

@@ -7,11 +7,10 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 from ivr.agi_scripts import Script
-from ivr.flow.engine import now_utc
+from ivr.clock import Clock, utc_now
 from ivr.flow.store import FlowStore
 from ivr.settings import Settings
 from ivr.state import LiveState
@@ -42,7 +41,7 @@ class Services:
     llm: Any = None  # ivr.agent.llm.Phraser, when IVR_LLM_URL is set
     announcements: Any = None  # ivr.announcements.Announcements: heard first by every caller
     scripts: dict[str, Script] = field(default_factory=dict)
-    clock: Callable[[], datetime] = now_utc
+    clock: Clock = utc_now
 
     def _safely(self, call_id: str, work: Callable[..., object], *args: Any, **kw: Any) -> None:
         """Bookkeeping (records, live state) never stops a caller's flow: a failure is logged.

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
+
+from ivr.clock import Clock, make_clock, parse_instant
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -101,6 +104,12 @@ class Settings:
     ticket_due_hours: float = 48.0
     # Admin web: the session cookie only over HTTPS (behind a TLS proxy).
     admin_secure_cookie: bool = False
+    # The clock starts at this instant instead of now (IVR_CLOCK; tests and trials only).
+    clock_start: datetime | None = None
+
+    def clock(self) -> Clock:
+        """The clock of this process: real UTC, or IVR_CLOCK's running on from its start."""
+        return make_clock(self.clock_start)
 
     @property
     def media_address(self) -> str:
@@ -215,6 +224,7 @@ class Settings:
                 "hours",
             ),
             admin_secure_cookie=env.get("IVR_ADMIN_SECURE_COOKIE", "0") in ("1", "true", "yes"),
+            clock_start=parse_instant(env["IVR_CLOCK"]) if env.get("IVR_CLOCK") else None,
         )
 
 

@@ -14,6 +14,7 @@ from ivr.flow.hours import (
     check_timezone,
     find_overlap,
     format_interval,
+    holidays_expired,
     is_open,
     parse_days,
     parse_holiday,
@@ -157,3 +158,17 @@ def test_parse_holiday_and_timezone() -> None:
     for bad in ["Mars/Olympus", "", "../etc/passwd", "Asia"]:
         with pytest.raises(ValueError, match="unknown time zone"):
             check_timezone(bad)
+
+
+def test_a_holiday_list_that_ran_out_is_reported() -> None:
+    # the last holiday, 2026-09-02, is within 12 months until 2027-09-01 (local days)
+    assert holidays_expired(OFFICE, hcm(2025, 9, 3, 9, 0)) is None
+    assert holidays_expired(OFFICE, hcm(2026, 9, 2, 23, 0)) is None
+    warning = holidays_expired(OFFICE, hcm(2026, 9, 3, 0, 30))
+    assert warning == (
+        "no holiday in the coming 12 months (the last is 2026-09-02): "
+        "add next year's public holidays"
+    )
+    # a date more than 12 months ahead does not count; no list at all is a choice
+    assert holidays_expired(OFFICE, hcm(2025, 9, 1, 9, 0)) is not None
+    assert holidays_expired(replace(OFFICE, holidays=frozenset()), hcm(2030, 1, 1, 9, 0)) is None

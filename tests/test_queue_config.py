@@ -442,3 +442,14 @@ def test_render_sounds_in_process_writes_what_sound_texts_lists(tmp_path: Path) 
         expected
     )
     assert expected["hotline/sales-periodic"] == "Xin vui lòng chờ."
+
+
+def test_cli_check_warns_when_a_queues_holidays_ran_out() -> None:
+    fresh = ivr("queues", "check", env={"IVR_CLOCK": "2026-11-23T09:00+07:00"})
+    assert fresh.returncode == 0 and "warning" not in fresh.stdout
+    later = ivr("queues", "check", env={"IVR_CLOCK": "2028-01-03T09:00+07:00"})
+    assert later.returncode == 0
+    assert (
+        "warning: insurance: hours: no holiday in the coming 12 months (the last is 2027-09-02): "
+        "add next year's public holidays"
+    ) in later.stdout.splitlines()

@@ -19,7 +19,7 @@ from ivr.db import Database
 from ivr.models import CallbackRequest, SmsMessage
 from ivr.testing.caller import HangUp, Listen, Press, Say
 from ivr.testing.simulator import CallResult, SimulatedCall
-from tests.conftest import SAMPLE_FLOWS
+from tests.conftest import OPEN, SAMPLE_FLOWS
 from tests.insurer_peer import TOKEN, InsurerPeer
 from tests.test_sample_flow import NUMBER, said
 from tests.wire_helpers import wait_until
@@ -174,6 +174,7 @@ class Server:
             "IVR_HTTP_PORT": "0",
             "IVR_SMS_GATEWAY": "none",
             "IVR_ASR": "vi=vosk",  # no Vietnamese model here: keys only, nothing to load
+            "IVR_CLOCK": OPEN.isoformat(),  # the tests' calendar: agents work, not today's
         }
         self.process = subprocess.Popen(
             [sys.executable, "-m", "ivr.cli", "serve"],

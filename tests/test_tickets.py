@@ -132,8 +132,10 @@ def test_the_sms_holds_the_reference_and_topic_never_the_message(url: str) -> No
         assert "0123456789" not in sms.text and "25/11/2026" in sms.text
 
 
-def ivr(url: str, *args: str) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ, DATABASE_URL=url, IVR_LOG_LEVEL="WARNING")
+def ivr(url: str, *args: str, at: datetime = START) -> subprocess.CompletedProcess[str]:
+    """``ivr tickets ...`` in a process whose clock reads ``at`` (the tests' calendar, not
+    today's)."""
+    env = dict(os.environ, DATABASE_URL=url, IVR_LOG_LEVEL="WARNING", IVR_CLOCK=at.isoformat())
     return subprocess.run(
         [sys.executable, "-m", "ivr.cli", "tickets", *args],
         env=env,
@@ -157,5 +159,7 @@ def test_cli_lists_moves_and_refuses_bad_steps(url: str) -> None:
     shown = ivr(url, "show", ref)
     assert shown.returncode == 0 and "assignee: lan" in shown.stdout
     assert "assigned supervisor lan" in shown.stdout
-    escalated = ivr(url, "escalate")
+    escalated = ivr(url, "escalate", at=START + timedelta(hours=47))
     assert escalated.returncode == 0 and "0 overdue ticket(s) escalated" in escalated.stdout
+    late = ivr(url, "escalate", at=START + timedelta(hours=49))
+    assert late.returncode == 0 and "1 overdue ticket(s) escalated" in late.stdout

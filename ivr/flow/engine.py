@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Any
 
 from ivr.announcements import for_language
@@ -327,7 +326,3 @@ def predicted_wait(services: Any, queue: str) -> tuple[float | None, float | Non
         log.error("queue %s: no wait estimate: %s", queue, exc)
         return None, limit
     return wait, limit
-
-
-def now_utc() -> datetime:
-    return datetime.now(UTC)

@@ -53,6 +53,23 @@ def is_open(hours: Hours, now: datetime) -> bool:
     )
 
 
+HOLIDAYS_AHEAD_DAYS = 365
+
+
+def holidays_expired(hours: Hours, now: datetime) -> str | None:
+    """A warning when ``hours`` lists holidays but none in the coming 12 months (the list was
+    written for a past year: every public holiday would count as a working day), else None."""
+    if not hours.holidays:
+        return None  # no list at all: open on holidays by choice
+    today = now.astimezone(ZoneInfo(hours.timezone)).date()
+    if any(0 <= (day - today).days < HOLIDAYS_AHEAD_DAYS for day in hours.holidays):
+        return None
+    return (
+        f"no holiday in the coming 12 months (the last is {max(hours.holidays)}): "
+        "add next year's public holidays"
+    )
+
+
 # -- parsing the forms of a flow file -------------------------------------------------------
 
 _CLOCK = r"(?:[01]\d|2[0-3]):[0-5]\d"

@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import getpass
 import sys
-from datetime import UTC, datetime
 from pathlib import Path
 
 from ivr.db import Database, migrate
@@ -51,7 +50,7 @@ def _fail(message: str) -> int:
 
 def _store(settings: Settings) -> KbStore:
     migrate(settings.db_url)
-    return KbStore(Database(settings.db_url), lambda: datetime.now(UTC), make_state(settings))
+    return KbStore(Database(settings.db_url), settings.clock(), make_state(settings))
 
 
 def _who(args: argparse.Namespace) -> str:

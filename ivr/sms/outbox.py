@@ -17,29 +17,24 @@ Numbers are logged masked and texts never: this module logs message ids only.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from ivr.clock import Clock, utc_now
 from ivr.db import Database
 from ivr.models import SmsDeliveryReport, SmsMessage
 from ivr.privacy import mask_digits_in, mask_number
 from ivr.sms.encoding import normalize, segments
 
 log = logging.getLogger(__name__)
-Clock = Callable[[], datetime]
 FINAL = ("delivered", "failed")
 MAX_SEGMENTS = 8  # a longer text is a mistake in a template, not something to bill a caller
 RETRY_CAP_S = 3600.0  # the longest wait between two attempts (unless the base is longer)
 ERROR_LENGTH = 300  # SmsMessage.last_error
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 def retry_delay(attempts: int, base_s: float) -> float:

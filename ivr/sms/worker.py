@@ -17,11 +17,12 @@ from __future__ import annotations
 import logging
 import threading
 
+from ivr.clock import Clock, utc_now
 from ivr.db import Database
 from ivr.privacy import mask_digits_in, mask_number
 from ivr.settings import Settings
 from ivr.sms.gateway import Gateway, OutgoingSms, PermanentFailure, TemporaryFailure
-from ivr.sms.outbox import Clock, Outbox, utc_now
+from ivr.sms.outbox import Outbox
 
 log = logging.getLogger(__name__)
 LEASE_FACTOR = 3  # a lease lasts three gateway timeouts ...

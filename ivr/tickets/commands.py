@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import getpass
 import sys
-from datetime import UTC, datetime
 
 from ivr.db import Database, migrate
 from ivr.settings import Settings
@@ -56,7 +55,7 @@ def _tickets(settings: Settings) -> Tickets:
     migrate(settings.db_url)
     return Tickets(
         Database(settings.db_url),
-        lambda: datetime.now(UTC),
+        settings.clock(),
         load_categories(settings.knowledge_dir / "categories.yaml"),
         settings.ticket_due_hours,
     )

@@ -15,6 +15,7 @@ from typing import Any
 import uvicorn
 from fastapi import FastAPI
 
+from ivr.clock import Clock, utc_now
 from ivr.db import Database
 from ivr.settings import Settings
 from ivr.web.app import make_app
@@ -40,7 +41,11 @@ class WebServer:
         family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
         sock = socket.socket(family, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((self.host, self.port))
+        try:
+            sock.bind((self.host, self.port))
+        except OSError:
+            sock.close()
+            raise
         self._socket, self.port = sock, sock.getsockname()[1]
         self._thread = threading.Thread(
             target=self._server.run, kwargs={"sockets": [sock]}, name="web", daemon=True
@@ -64,8 +69,10 @@ class WebServer:
             self._socket = None
 
 
-def start_web(settings: Settings, database: Database, admin: Any = None) -> WebServer:
+def start_web(
+    settings: Settings, database: Database, admin: Any = None, clock: Clock = utc_now
+) -> WebServer:
     """The web side on ``IVR_HTTP_HOST:IVR_HTTP_PORT``, started; with ``admin`` (an
     ``ivr.admin.AdminContext``) the admin web is served too."""
-    app = make_app(database, admin=admin)
+    app = make_app(database, clock, admin=admin)
     return WebServer(app, settings.http_host, settings.http_port).start()
