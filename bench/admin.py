@@ -29,8 +29,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import httpx  # noqa: E402
 
-from ivr.testing.caller import HangUp, Press  # noqa: E402
-from ivr.testing.simulator import SimulatedCall  # noqa: E402
+from ivr.simulator.caller import HangUp, Press  # noqa: E402
+from ivr.simulator.simulator import SimulatedCall  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 FILE = "health_hotline.yaml"

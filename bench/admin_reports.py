@@ -32,8 +32,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from ivr.admin.users import Users  # noqa: E402
 from ivr.app import RunningIvr, build_services, start  # noqa: E402
-from ivr.db import Database  # noqa: E402
-from ivr.models import (  # noqa: E402
+from ivr.core.db import Database  # noqa: E402
+from ivr.core.models import (  # noqa: E402
     AgentEvent,
     CallRecord,
     QueueCall,
@@ -41,7 +41,7 @@ from ivr.models import (  # noqa: E402
     Ticket,
     UnansweredQuestion,
 )
-from ivr.settings import Settings  # noqa: E402
+from ivr.core.settings import Settings  # noqa: E402
 
 NOW = datetime(2026, 11, 30, 10, 0, tzinfo=UTC)  # 17:00 local on the last day
 DAYS = 30

@@ -19,10 +19,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.menu_script import PROMPT, SCRIPTS  # noqa: E402
-from ivr.agi_server import FastAgiServer  # noqa: E402
-from ivr.media_server import MediaServer  # noqa: E402
-from ivr.testing.caller import Press  # noqa: E402
-from ivr.testing.simulator import SimulatedCall  # noqa: E402
+from ivr.agi.server import FastAgiServer  # noqa: E402
+from ivr.simulator.caller import Press  # noqa: E402
+from ivr.simulator.simulator import SimulatedCall  # noqa: E402
+from ivr.voice.media_server import MediaServer  # noqa: E402
 
 
 def _sounds() -> Path:

@@ -28,8 +28,8 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from ivr.testing.caller import HangUp, Listen, Press, Say, speech  # noqa: E402
-from ivr.testing.simulator import CallResult, SimulatedCall  # noqa: E402
+from ivr.simulator.caller import HangUp, Listen, Press, Say, speech  # noqa: E402
+from ivr.simulator.simulator import CallResult, SimulatedCall  # noqa: E402
 
 NUMBER = "19001234"
 ROOT = Path(__file__).resolve().parent.parent

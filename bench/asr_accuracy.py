@@ -34,8 +34,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from ivr.asr.base import Engine  # noqa: E402
 from ivr.asr.registry import find_model, load_engine  # noqa: E402
 from ivr.asr.whisper_engine import closest_phrase, digits_of, words  # noqa: E402
-from ivr.settings import Settings  # noqa: E402
-from ivr.testing.caller import read_wav  # noqa: E402
+from ivr.core.settings import Settings  # noqa: E402
+from ivr.simulator.caller import read_wav  # noqa: E402
 from ivr.tts.espeak import to_slin  # noqa: E402
 
 SOUNDS = Path("/usr/share/asterisk/sounds/en")

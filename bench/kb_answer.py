@@ -34,10 +34,10 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from ivr.db import Database, migrate  # noqa: E402
+from ivr.core.db import Database, migrate  # noqa: E402
+from ivr.core.settings import PROJECT_ROOT, Settings  # noqa: E402
 from ivr.kb import Entry, KbStore, KnowledgeBase  # noqa: E402
 from ivr.kb.retrieval import Index  # noqa: E402
-from ivr.settings import PROJECT_ROOT, Settings  # noqa: E402
 
 HELD_OUT = PROJECT_ROOT / "bench" / "data" / "kb_heldout.yaml"
 THRESHOLDS = (0.25, 0.3, 0.35, 0.4, 0.45, 0.5)

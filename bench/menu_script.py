@@ -12,7 +12,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from ivr.agi_scripts import Script  # noqa: E402
+from ivr.agi.registry import Script  # noqa: E402
 
 PROMPT = "bench-menu"  # a 20 ms sound the benchmark writes into its sounds folder
 
@@ -29,8 +29,8 @@ def menu(call: Any) -> None:
 SCRIPTS = {"menu": Script("menu", menu)}
 
 if __name__ == "__main__":
-    from ivr.agi_stdio import run_classic
-    from ivr.settings import Settings
+    from ivr.agi.stdio import run_classic
+    from ivr.core.settings import Settings
 
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
     sys.exit(run_classic(sys.argv[1], SCRIPTS, Settings.from_env()))

@@ -26,8 +26,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from ivr.accounts.seed import DEMO_PERSONS  # noqa: E402
-from ivr.testing.caller import HangUp, Press  # noqa: E402
-from ivr.testing.simulator import CallResult, SimulatedCall  # noqa: E402
+from ivr.simulator.caller import HangUp, Press  # noqa: E402
+from ivr.simulator.simulator import CallResult, SimulatedCall  # noqa: E402
 
 NUMBER = "19001234"
 PEOPLE = [p for p in DEMO_PERSONS if p.language == "vi"]

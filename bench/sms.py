@@ -20,12 +20,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from ivr.db import Database, migrate  # noqa: E402
-from ivr.settings import Settings  # noqa: E402
+from ivr.core.db import Database, migrate  # noqa: E402
+from ivr.core.settings import Settings  # noqa: E402
+from ivr.simulator.smsc import FakeSmsc  # noqa: E402
 from ivr.sms.gateway import Gateway, make_gateway  # noqa: E402
 from ivr.sms.outbox import Outbox  # noqa: E402
 from ivr.sms.worker import SmsWorker  # noqa: E402
-from ivr.testing.smsc import FakeSmsc  # noqa: E402
 from ivr.web import WebServer, make_app  # noqa: E402
 from tests.conftest_kannel import KannelChain  # noqa: E402
 

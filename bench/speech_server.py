@@ -17,9 +17,10 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from ivr.agi_scripts import register  # noqa: E402
+from ivr.agi.registry import register  # noqa: E402
 from ivr.app import build_services, start  # noqa: E402
-from ivr.settings import Settings  # noqa: E402
+from ivr.core.settings import Settings  # noqa: E402
+from ivr.voice.listen import listen
 
 GRAMMARS = {
     "en": ["one", "two", "three", "four", "five", "six", "seven", "eight", "nine"],
@@ -35,7 +36,7 @@ def speech_turns(call: Any) -> None:
     heard = []
     for _ in range(turns):
         audio = call.services.prompts.audio(PROMPTS[language], "en")
-        answer = call.listen(audio, grammar=GRAMMARS[language], language=language)
+        answer = listen(call, audio, grammar=GRAMMARS[language], language=language)
         heard.append(answer.text or answer.status)
     call.set_variable("HEARD", ",".join(heard))
     call.hangup()

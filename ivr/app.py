@@ -12,30 +12,31 @@ from typing import TypeVar
 from ivr.accounts import make_accounts
 from ivr.admin import AdminContext
 from ivr.admin.users import Users
-from ivr.agent.llm import Phraser
+from ivr.agi.server import FastAgiServer
+from ivr.agi.services import Services
 from ivr.agi_scripts import load_scripts
-from ivr.agi_server import FastAgiServer
-from ivr.ami.runtime import AmiRuntime, start_ami
-from ivr.announcements import Announcements
+from ivr.ai_agent.llm import Phraser
 from ivr.asr.registry import Recognizers
-from ivr.call_records import CallRecords
-from ivr.callbacks import CallbackList
-from ivr.db import Database, migrate
+from ivr.core.clock import Clock
+from ivr.core.db import Database, migrate
+from ivr.core.live_state import make_state
+from ivr.core.settings import Settings
 from ivr.flow.loader import FlowError
 from ivr.flow.store import FlowStore
 from ivr.kb import KbStore, KnowledgeBase
-from ivr.media_server import MediaServer
-from ivr.queue_config import load_queues
-from ivr.services import Services
-from ivr.settings import Settings
+from ivr.queues.ami_runtime import AmiRuntime, start_ami
+from ivr.queues.config import load_queues
+from ivr.records.announcements import Announcements
+from ivr.records.callbacks import CallbackList
+from ivr.records.calls import CallRecords
+from ivr.records.surveys import Surveys
 from ivr.sms.gateway import make_gateway
 from ivr.sms.outbox import Outbox
 from ivr.sms.worker import SmsWorker
-from ivr.state import make_state
-from ivr.survey import Surveys
 from ivr.tickets import Tickets
 from ivr.tickets.categories import load_categories
 from ivr.tts import PromptCache
+from ivr.voice.media_server import MediaServer
 from ivr.web.server import WebServer, start_web
 
 log = logging.getLogger(__name__)
@@ -49,42 +50,47 @@ def build_services(settings: Settings, keep_records: bool = True) -> Services:
     migrate(settings.db_url)
     database = Database(settings.db_url)
     flows = FlowStore(settings.dialplans_dir, {n: s.outcomes for n, s in scripts.items()})
-    clock = settings.clock()
+    state = make_state(settings)
+    # Every part reads the time through the services, so a test can move the clock after
+    # building them (``services.clock = ...``).
+    clock: Clock = lambda: services.clock()  # noqa: E731
+    store = KbStore(database, clock, state)
+    if not store.entries():  # the first start: the sample base; later the admins' edits rule
+        count = store.load_dir(settings.knowledge_dir, by="seed")
+        log.info("knowledge base: %d entries loaded from %s", count, settings.knowledge_dir)
+    outbox = Outbox(database, clock)
+    llm = None
+    if settings.llm_url:
+        llm = Phraser(
+            settings.llm_url, settings.llm_model, settings.llm_api_key, settings.llm_timeout_s
+        )
     services = Services(
         settings=settings,
         flows=flows,
         prompts=PromptCache(
             settings.prompts_dir, settings.tts_engines, settings.data_dir / "prompt_recordings"
         ),
-        state=make_state(settings),
-        records=CallRecords(database, lambda: services.clock()) if keep_records else None,
+        state=state,
+        records=CallRecords(database, clock) if keep_records else None,
         scripts=scripts,
         recognizers=Recognizers.load(settings, speech_languages(settings, flows)),
         accounts=make_accounts(settings, database),
-        outbox=Outbox(database, lambda: services.clock()),
-        clock=clock,
+        outbox=outbox,
+        callbacks=CallbackList(database, clock),
+        kb=KnowledgeBase(store, settings.kb_threshold, state),
+        tickets=Tickets(
+            database,
+            clock,
+            load_categories(settings.knowledge_dir / "categories.yaml"),
+            settings.ticket_due_hours,
+            outbox,
+        ),
+        surveys=Surveys(database, clock),
+        announcements=Announcements(database, clock, state),
+        queues=load_queues(settings.queues_dir),  # QueueError: file:line problems
+        llm=llm,
+        clock=settings.clock(),
     )
-    clock = lambda: services.clock()  # noqa: E731  (tests move the clock after building)
-    services.callbacks = CallbackList(database, clock)
-    store = KbStore(database, clock, services.state)
-    if not store.entries():  # the first start: the sample base; later the admins' edits rule
-        count = store.load_dir(settings.knowledge_dir, by="seed")
-        log.info("knowledge base: %d entries loaded from %s", count, settings.knowledge_dir)
-    services.kb = KnowledgeBase(store, settings.kb_threshold, services.state)
-    services.tickets = Tickets(
-        database,
-        clock,
-        load_categories(settings.knowledge_dir / "categories.yaml"),
-        settings.ticket_due_hours,
-        services.outbox,
-    )
-    services.surveys = Surveys(database, clock)
-    services.announcements = Announcements(database, clock, services.state)
-    services.queues = load_queues(settings.queues_dir)  # QueueError: file:line problems
-    if settings.llm_url:
-        services.llm = Phraser(
-            settings.llm_url, settings.llm_model, settings.llm_api_key, settings.llm_timeout_s
-        )
     return services
 
 

@@ -12,7 +12,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ivr.settings import Settings
+from ivr.core.settings import Settings
 
 if TYPE_CHECKING:
     from ivr.flow.model import FlowSet
@@ -256,8 +256,8 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _call(args: argparse.Namespace, settings: Settings) -> int:
-    from ivr.testing.caller import HangUp, Listen, Press, Say, read_wav, speech
-    from ivr.testing.simulator import SimulatedCall
+    from ivr.simulator.caller import HangUp, Listen, Press, Say, read_wav, speech
+    from ivr.simulator.simulator import SimulatedCall
 
     actions: list[Any] = []
     for kind, value in getattr(args, "steps", None) or []:
@@ -306,7 +306,7 @@ def _call(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _agi(args: argparse.Namespace, settings: Settings) -> int:
-    from ivr.agi_stdio import run_classic
+    from ivr.agi.stdio import run_classic
     from ivr.app import build_services
 
     services = build_services(settings)
@@ -345,7 +345,7 @@ def _flows(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _db(args: argparse.Namespace, settings: Settings) -> int:
-    from ivr.db import migrate
+    from ivr.core.db import migrate
 
     migrate(settings.db_url)
     print(f"database at {settings.db_url.split('@')[-1]} is up to date")
@@ -360,7 +360,7 @@ def _models(args: argparse.Namespace, settings: Settings) -> int:
 
 def _seed(args: argparse.Namespace, settings: Settings) -> int:
     from ivr.accounts.seed import seed_demo
-    from ivr.db import Database, migrate
+    from ivr.core.db import Database, migrate
 
     if args.count < 0:
         print("ivr seed: --count must be 0 or more", file=sys.stderr)
@@ -376,7 +376,7 @@ def _seed(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _prompts(args: argparse.Namespace, settings: Settings) -> int:
-    from ivr.tts.render import main as render
+    from ivr.flow.prompts import main as render
 
     flows = _load_flows(args.flows or settings.dialplans_dir)
     return 1 if flows is None else render(flows, settings, args.language)
@@ -402,14 +402,14 @@ def _tickets(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _queues(args: argparse.Namespace, settings: Settings) -> int:
-    from ivr.queue_render import command
+    from ivr.queues.render import command
 
     return command(args, settings)
 
 
 def _admin(args: argparse.Namespace, settings: Settings) -> int:
     from ivr.admin.users import UserError, Users
-    from ivr.db import Database, migrate
+    from ivr.core.db import Database, migrate
 
     migrate(settings.db_url)
     users = Users(Database(settings.db_url), settings.clock())

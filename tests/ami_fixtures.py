@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from ivr.ami.client import AmiClient, Backoff
-from ivr.ami.wire import Message
-from ivr.db import Database, migrate
-from ivr.testing.ami_peer import FakeAmi
+from ivr.core.db import Database, migrate
+from ivr.simulator.ami_peer import FakeAmi
+from ivr.wire.ami import Message
 
 START = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)  # 09:00 in Ho Chi Minh City
 FAST = Backoff(first=0.02, cap=0.2, jitter=0.2)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from ivr.app import RunningIvr, build_services, start
-from ivr.settings import PROJECT_ROOT, Settings
+from ivr.core.settings import PROJECT_ROOT, Settings
 
 pytest_plugins = ["tests.conftest_redis", "tests.conftest_kannel", "tests.browser"]
 

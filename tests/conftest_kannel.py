@@ -26,7 +26,7 @@ from urllib.parse import unquote_to_bytes
 
 import pytest
 
-from ivr.settings import Settings
+from ivr.core.settings import Settings
 
 BEARERBOX = "/usr/sbin/bearerbox"
 SMSBOX = "/usr/sbin/smsbox"

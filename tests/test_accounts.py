@@ -19,7 +19,7 @@ from ivr.accounts.money import from_minor, to_minor
 from ivr.accounts.pins import check_pin, hash_pin
 from ivr.accounts.seed import DEMO_PERSONS
 from ivr.cli import main
-from ivr.db import Database
+from ivr.core.db import Database
 from tests.insurer_peer import TOKEN, InsurerPeer
 
 HONG = DEMO_PERSONS[0]
@@ -63,7 +63,7 @@ def test_seed_is_idempotent_and_realistic(
 ) -> None:
     from sqlalchemy import func, select
 
-    from ivr.models import AccountTransaction, Person
+    from ivr.core.models import AccountTransaction, Person
 
     with demo_db.session(readonly=True) as session:
         people = session.scalars(select(Person)).all()

@@ -7,11 +7,11 @@ import re
 from datetime import timedelta
 from typing import Any
 
-from ivr.announcements import Announcements
 from ivr.flow.loader import load_flow
 from ivr.flow.model import LanguageNode, MenuNode
-from ivr.testing.caller import HangUp, Listen, Press
-from ivr.testing.simulator import CallResult, SimulatedCall
+from ivr.records.announcements import Announcements
+from ivr.simulator.caller import HangUp, Listen, Press
+from ivr.simulator.simulator import CallResult, SimulatedCall
 from tests.admin_client import HTML, add_users, signed_in, users_of
 from tests.conftest import OPEN, SAMPLE_FLOWS
 

@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
-from ivr.testing.ami_peer import FakeAmi
-from ivr.testing.caller import HangUp, Listen, Press
-from ivr.testing.simulator import SimulatedCall
+from ivr.simulator.ami_peer import FakeAmi
+from ivr.simulator.caller import HangUp, Listen, Press
+from ivr.simulator.simulator import SimulatedCall
 from tests.admin_client import PASSWORD, add_users
 from tests.browser import screenshot
 from tests.conftest import SAMPLE_FLOWS

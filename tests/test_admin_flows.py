@@ -8,8 +8,8 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from ivr.testing.caller import HangUp, Press
-from ivr.testing.simulator import SimulatedCall
+from ivr.simulator.caller import HangUp, Press
+from ivr.simulator.simulator import SimulatedCall
 from tests.admin_client import HTML, add_users, signed_in
 from tests.conftest import SAMPLE_FLOWS
 

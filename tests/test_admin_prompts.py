@@ -11,8 +11,8 @@ from typing import Any
 
 from ivr.flow.loader import load_flow
 from ivr.flow.model import LanguageNode, MenuNode, PromptNode
-from ivr.testing.caller import HangUp, Listen, Press
-from ivr.testing.simulator import CallResult, SimulatedCall
+from ivr.simulator.caller import HangUp, Listen, Press
+from ivr.simulator.simulator import CallResult, SimulatedCall
 from tests.admin_client import HTML, add_users, signed_in
 from tests.conftest import SAMPLE_FLOWS
 

@@ -10,8 +10,8 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from ivr.settings import PROJECT_ROOT
-from ivr.testing.ami_peer import FakeAmi
+from ivr.core.settings import PROJECT_ROOT
+from ivr.simulator.ami_peer import FakeAmi
 from tests.admin_client import HTML, add_users, signed_in, users_of
 from tests.ami_fixtures import wait_until
 

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from ivr.app import RunningIvr
-from ivr.models import (
+from ivr.core.models import (
     AgentEvent,
     CallRecord,
     QueueCall,

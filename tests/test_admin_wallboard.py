@@ -9,9 +9,9 @@ from typing import Any
 
 import httpx
 
-from ivr.testing.ami_peer import FakeAmi
-from ivr.testing.caller import HangUp, Listen, Press
-from ivr.testing.simulator import SimulatedCall
+from ivr.simulator.ami_peer import FakeAmi
+from ivr.simulator.caller import HangUp, Listen, Press
+from ivr.simulator.simulator import SimulatedCall
 from tests.admin_client import AdminClient, add_users, signed_in
 from tests.ami_fixtures import wait_until
 from tests.test_sample_flow import KEY_OF, NUMBER

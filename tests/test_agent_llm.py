@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from ivr.agent.llm import Phraser, grounded
+from ivr.ai_agent.llm import Phraser, grounded
 
 
 @dataclass

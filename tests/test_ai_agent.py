@@ -16,9 +16,9 @@ import pytest
 import yaml
 from sqlalchemy import select
 
-from ivr.models import CallRecord, SmsMessage, SurveyResponse, Ticket, UnansweredQuestion
-from ivr.testing.caller import HangUp, Listen, Press, Say, speech
-from ivr.testing.simulator import CallResult, SimulatedCall
+from ivr.core.models import CallRecord, SmsMessage, SurveyResponse, Ticket, UnansweredQuestion
+from ivr.simulator.caller import HangUp, Listen, Press, Say, speech
+from ivr.simulator.simulator import CallResult, SimulatedCall
 from tests.conftest import CLOSED, OPEN
 from tests.test_sample_flow import KEY_OF, NUMBER, said
 

@@ -8,8 +8,8 @@ from collections.abc import Iterator
 import pytest
 
 from ivr.ami.client import ActionFailed, AmiClient, Backoff, NotConnected
-from ivr.ami.wire import Message
-from ivr.testing.ami_peer import FakeAmi
+from ivr.simulator.ami_peer import FakeAmi
+from ivr.wire.ami import Message
 from tests.ami_fixtures import client_for, wait_until
 
 

@@ -9,12 +9,12 @@ from types import SimpleNamespace
 
 from sqlalchemy import select
 
-from ivr.ami.runtime import start_ami
-from ivr.callbacks import CallbackList
-from ivr.models import CallbackRequest
-from ivr.settings import Settings
-from ivr.state import MemoryState
-from ivr.testing.ami_peer import FakeAmi
+from ivr.core.live_state import MemoryState
+from ivr.core.models import CallbackRequest
+from ivr.core.settings import Settings
+from ivr.queues.ami_runtime import start_ami
+from ivr.records.callbacks import CallbackList
+from ivr.simulator.ami_peer import FakeAmi
 from tests.ami_fixtures import Clock, database, wait_until
 
 Q = "insurance"

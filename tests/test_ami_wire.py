@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ivr.ami.wire import Decoder, Message, WireError, encode, message
+from ivr.wire.ami import Decoder, Message, WireError, encode, message
 
 STREAM = (
     b"Asterisk Call Manager/11.0.0\r\n"

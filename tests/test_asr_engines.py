@@ -19,8 +19,8 @@ import pytest
 from ivr.asr.base import Engine, Hypothesis, ModelMissing
 from ivr.asr.registry import Recognizers, choose_model, find_model, packaged_model
 from ivr.asr.whisper_engine import closest_phrase, digits_of, upsample, words
-from ivr.settings import Settings
-from ivr.testing.caller import read_wav
+from ivr.core.settings import Settings
+from ivr.simulator.caller import read_wav
 from ivr.tts.espeak import to_slin
 
 SOUNDS = Path("/usr/share/asterisk/sounds/en")

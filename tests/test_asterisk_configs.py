@@ -26,7 +26,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from ivr.settings import Settings
+from ivr.core.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 ETC = ROOT / "asterisk" / "etc"
@@ -1349,7 +1349,7 @@ def test_compose_file(conf: dict[str, Config]) -> None:
     assert ivr_env["DATABASE_URL"].startswith("postgresql+psycopg://ivr:${POSTGRES_PASSWORD:?")
     assert ivr_env["DATABASE_URL"].endswith("@postgres/ivr")
     assert ivr_env["REDIS_URL"] == "redis://redis:6379/0"
-    # the names ivr.settings reads: a wrong name leaves the IVR without AMI, silently
+    # the names ivr.core.settings reads: a wrong name leaves the IVR without AMI, silently
     settings = Settings.from_env({k: "1" if k.endswith("PORT") else v for k, v in ivr_env.items()})
     assert (settings.ami_host, settings.ami_user) == ("asterisk", "ivr")
     assert ivr_env["IVR_AMI_SECRET"] == "${AMI_SECRET:?set AMI_SECRET}"

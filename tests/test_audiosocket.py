@@ -11,11 +11,11 @@ from typing import Any
 
 import pytest
 
-from ivr import audiosocket as wire
-from ivr.media import TurnSpec, run_turn
-from ivr.media_server import MediaServer
-from ivr.testing.caller import HangUp, Press, Say
-from ivr.testing.simulator import SimulatedCall
+from ivr.simulator.caller import HangUp, Press, Say
+from ivr.simulator.simulator import SimulatedCall
+from ivr.voice.media_server import MediaServer
+from ivr.voice.turn import TurnSpec, run_turn
+from ivr.wire import audiosocket as wire
 from tests.wire_helpers import agi_server, no_leaks, wait_until
 
 
@@ -195,7 +195,7 @@ def test_hangup_during_turn_frees_everything() -> None:
 
 
 def test_caller_speech_from_a_recording_and_from_espeak_reaches_the_turn() -> None:
-    from ivr.testing.caller import read_wav, speech
+    from ivr.simulator.caller import read_wav, speech
 
     recording = read_wav(Path("/usr/share/asterisk/sounds/en/digits/7.wav"))  # human voice
     synthetic = speech("không một hai", "vi")

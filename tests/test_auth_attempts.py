@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
+from ivr.core.live_state import MemoryState, RedisState
 from ivr.self_service.attempts import AuthAttempts
 from ivr.self_service.caller_id import caller_number
-from ivr.state import MemoryState, RedisState
 
 
 @pytest.fixture(params=["memory", "redis"])

@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 
 from ivr.ami.client import AmiClient
-from ivr.ami.wire import Message
-from ivr.callback_dialer import CallbackDialer
-from ivr.callbacks import CallbackList
-from ivr.queue_state import QueueMonitor
-from ivr.state import MemoryState
-from ivr.testing.ami_peer import FakeAmi
+from ivr.core.live_state import MemoryState
+from ivr.queues.dialer import CallbackDialer
+from ivr.queues.monitor import QueueMonitor
+from ivr.records.callbacks import CallbackList
+from ivr.simulator.ami_peer import FakeAmi
+from ivr.wire.ami import Message
 from tests.ami_fixtures import Clock, client_for, database, wait_until
 
 Q = "insurance"

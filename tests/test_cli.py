@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from ivr.testing.caller import HangUp, Press
-from ivr.testing.simulator import SimulatedCall
+from ivr.simulator.caller import HangUp, Press
+from ivr.simulator.simulator import SimulatedCall
 from tests.conftest import OPEN, SAMPLE_FLOWS
 from tests.test_sample_flow import KEY_OF, LANGUAGE, MAIN, NUMBER, POLICY
 

@@ -9,17 +9,17 @@ from typing import Any
 
 import pytest
 
-from ivr.audiosocket import silence
-from ivr.call import (
+from ivr.simulator.caller import HangUp, Press, PressBetween
+from ivr.simulator.simulator import SimulatedCall
+from ivr.voice.call import (
     CallerHungUp,
     CommandFailed,
     InvalidCommand,
     UnknownApplication,
     UsageError,
 )
-from ivr.media import TurnSpec
-from ivr.testing.caller import HangUp, Press, PressBetween
-from ivr.testing.simulator import SimulatedCall
+from ivr.voice.turn import TurnSpec
+from ivr.wire.audiosocket import silence
 from tests.wire_helpers import agi_server, no_leaks, wait_until
 
 PROMPT = silence(1500)  # 1.5 s of audio played in media turns

@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from ivr.settings import PROJECT_ROOT
+from ivr.core.settings import PROJECT_ROOT
 from tests.kb_samples import write_base
 
 

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from ivr.db import Database, migrate
+from ivr.core.db import Database, migrate
+from ivr.core.live_state import MemoryState, RedisState
 from ivr.kb import KbStore, KnowledgeBase
 from ivr.kb.text import fold
-from ivr.state import MemoryState, RedisState
 from tests.kb_samples import BASE, PARAPHRASES, write_base
 
 NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)

@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from ivr.db import Database, migrate
+from ivr.core.db import Database, migrate
+from ivr.core.live_state import MemoryState
+from ivr.core.models import KbEntry, KbEntryVersion
 from ivr.kb import KbStore
 from ivr.kb.csvfile import COLUMNS, CsvError
-from ivr.models import KbEntry, KbEntryVersion
-from ivr.state import MemoryState
 from tests.kb_samples import BASE, write_base
 
 NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from ivr.services import ACTIVE_CALLS
-from ivr.testing.caller import HangUp, Press
-from ivr.testing.simulator import SimulatedCall
+from ivr.core.live_state import ACTIVE_CALLS
+from ivr.simulator.caller import HangUp, Press
+from ivr.simulator.simulator import SimulatedCall
 from tests.conftest import CLOSED
 from tests.test_sample_flow import FLOW, KEY_OF, NUMBER
 

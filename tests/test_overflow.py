@@ -8,11 +8,11 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from ivr.agent.texts import SAY
-from ivr.models import CallRecord
-from ivr.testing.ami_peer import FakeAmi
-from ivr.testing.caller import HangUp, Listen, Press
-from ivr.testing.simulator import SimulatedCall
+from ivr.ai_agent.texts import SAY
+from ivr.core.models import CallRecord
+from ivr.simulator.ami_peer import FakeAmi
+from ivr.simulator.caller import HangUp, Listen, Press
+from ivr.simulator.simulator import SimulatedCall
 from tests.conftest import OPEN
 from tests.test_sample_flow import KEY_OF, NUMBER, QUEUE, said
 from tests.wire_helpers import wait_until

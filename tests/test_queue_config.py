@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from ivr.queue_config import QueueError, agent_endpoints, load_queues
-from ivr.queue_render import render_queue_extensions, render_queues_conf, rendered_files
-from ivr.queue_sounds import render_sounds, sound_texts
+from ivr.queues.config import QueueError, agent_endpoints, load_queues
+from ivr.queues.render import render_queue_extensions, render_queues_conf, rendered_files
+from ivr.queues.sounds import render_sounds, sound_texts
 from ivr.tts.cache import PromptCache
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -12,12 +12,12 @@ import pytest
 from sqlalchemy import select
 
 from ivr.ami.client import AmiClient
-from ivr.call_records import CallRecords
-from ivr.db import Database
-from ivr.models import AgentEvent, CallbackRequest, CallRecord, QueueCall
-from ivr.queue_state import QueueMonitor
-from ivr.state import MemoryState
-from ivr.testing.ami_peer import FakeAmi
+from ivr.core.db import Database
+from ivr.core.live_state import MemoryState
+from ivr.core.models import AgentEvent, CallbackRequest, CallRecord, QueueCall
+from ivr.queues.monitor import QueueMonitor
+from ivr.records.calls import CallRecords
+from ivr.simulator.ami_peer import FakeAmi
 from tests.ami_fixtures import Clock, client_for, database, wait_until
 
 Q = "insurance"

@@ -14,8 +14,8 @@ from ivr.flow.model import (
     QueueNode,
     ScriptNode,
 )
-from ivr.testing.caller import HangUp, Listen, Press
-from ivr.testing.simulator import CallResult, SimulatedCall
+from ivr.simulator.caller import HangUp, Listen, Press
+from ivr.simulator.simulator import CallResult, SimulatedCall
 from tests.conftest import CLOSED, OPEN, SAMPLE_FLOWS
 from tests.wire_helpers import wait_until
 
@@ -238,8 +238,8 @@ nodes:
 
 
 def test_a_failing_step_ends_with_a_spoken_apology(make_ivr: Any, tmp_path: Any) -> None:
-    from ivr.agi_scripts import register
-    from ivr.flow.texts import BUILT_IN
+    from ivr.agi.registry import register
+    from ivr.voice.texts import BUILT_IN
 
     def explode(call: Any) -> None:
         raise RuntimeError("a bug in a script")

@@ -15,10 +15,10 @@ import pytest
 from sqlalchemy import select
 
 from ivr.accounts.seed import DEMO_PERSONS
-from ivr.db import Database
-from ivr.models import CallbackRequest, SmsMessage
-from ivr.testing.caller import HangUp, Listen, Press, Say
-from ivr.testing.simulator import CallResult, SimulatedCall
+from ivr.core.db import Database
+from ivr.core.models import CallbackRequest, SmsMessage
+from ivr.simulator.caller import HangUp, Listen, Press, Say
+from ivr.simulator.simulator import CallResult, SimulatedCall
 from tests.conftest import OPEN, SAMPLE_FLOWS
 from tests.insurer_peer import TOKEN, InsurerPeer
 from tests.test_sample_flow import NUMBER, said

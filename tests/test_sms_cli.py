@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from ivr.settings import PROJECT_ROOT
+from ivr.core.settings import PROJECT_ROOT
 
 
 def ivr_sms(*args: str, data_dir: Path) -> subprocess.CompletedProcess[str]:

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from ivr.db import Database, migrate
-from ivr.settings import Settings
+from ivr.core.db import Database, migrate
+from ivr.core.settings import Settings
 from ivr.sms.encoding import segments
 from ivr.sms.gateway import make_gateway
 from ivr.sms.outbox import Outbox, SmsStatus, retry_delay

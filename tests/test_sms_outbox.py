@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from ivr.db import Database, migrate
-from ivr.models import SmsMessage
+from ivr.core.db import Database, migrate
+from ivr.core.models import SmsMessage
 from ivr.sms.outbox import RETRY_CAP_S, Outbox, retry_delay
 
 START = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)

@@ -1,4 +1,4 @@
-"""The SMPP gateway against a fake SMSC that speaks SMPP 3.4 on the wire (ivr.testing.smsc)."""
+"""The SMPP gateway against a fake SMSC that speaks SMPP 3.4 on the wire (ivr.simulator.smsc)."""
 
 from __future__ import annotations
 
@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from ivr.db import Database, migrate
-from ivr.settings import Settings
+from ivr.core.db import Database, migrate
+from ivr.core.settings import Settings
+from ivr.simulator.smsc import FakeSmsc, Submitted
 from ivr.sms.encoding import gsm_encode, segments
 from ivr.sms.outbox import Outbox, SmsStatus
 from ivr.sms.smpp import SmppGateway, parse_receipt
 from ivr.sms.worker import SmsWorker
-from ivr.testing.smsc import FakeSmsc, Submitted
 from tests.conftest_kannel import wait_until
 
 VIETNAMESE = "Số dư tài khoản BHXH: 1.250.000 ₫. Thẻ BHYT có giá trị đến 31/12/2026."

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from ivr.db import Database, migrate
+from ivr.core.db import Database, migrate
 from ivr.sms.outbox import Outbox
 from ivr.web import WebServer, make_app
 

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from ivr.db import Database, migrate
-from ivr.settings import PROJECT_ROOT
+from ivr.core.db import Database, migrate
+from ivr.core.settings import PROJECT_ROOT
 from ivr.sms.outbox import Outbox
 from ivr.web import WebServer, make_app
 from tests.conftest_kannel import PASSWORD, USER, KannelChain, wait_until

@@ -18,14 +18,14 @@ from typing import Any
 import pytest
 
 from ivr.asr.registry import Recognizers, packaged_model
-from ivr.call import CallerHungUp
+from ivr.core.settings import Settings
 from ivr.flow.model import MenuNode
-from ivr.flow.texts import BUILT_IN
-from ivr.listen import speech_feeder
-from ivr.settings import Settings
-from ivr.testing.caller import HangUp, Listen, Press, Say, read_wav, speech
-from ivr.testing.simulator import CallResult, SimulatedCall
+from ivr.simulator.caller import HangUp, Listen, Press, Say, read_wav, speech
+from ivr.simulator.simulator import CallResult, SimulatedCall
 from ivr.tts.cache import PromptCache
+from ivr.voice.call import CallerHungUp
+from ivr.voice.listen import listen, listen_digits, speech_feeder
+from ivr.voice.texts import BUILT_IN
 from tests.test_sample_flow import FLOW, KEY_OF, MAIN, POLICY, dial, said
 from tests.wire_helpers import agi_server, wait_until
 
@@ -152,7 +152,7 @@ def test_a_number_read_out_or_keyed_in_reaches_the_script_as_digits(tmp_path: Pa
     def script(call: Any) -> None:
         call.answer()
         for _ in range(3):
-            answers.append(call.listen_digits("Please say or key in your card number."))
+            answers.append(listen_digits(call, "Please say or key in your card number."))
 
     result = run_script(
         script,
@@ -181,7 +181,7 @@ def test_vosk_menu_by_voice_and_a_key_in_a_speech_turn(tmp_path: Path) -> None:
     def script(call: Any) -> None:
         call.answer()
         for _ in range(3):
-            answers.append(call.listen(b"\0\0" * 8000 * 3, grammar=menu, language="ko"))
+            answers.append(listen(call, b"\0\0" * 8000 * 3, grammar=menu, language="ko"))
 
     run_script(
         script,
@@ -212,7 +212,7 @@ def test_hangup_mid_turn_frees_the_recognizer(tmp_path: Path, language: str) -> 
     def script(call: Any) -> None:
         call.answer()
         try:
-            call.listen(b"\0\0" * 8000 * 5, grammar=["예약", "연결"], language=language)
+            listen(call, b"\0\0" * 8000 * 5, grammar=["예약", "연결"], language=language)
         except CallerHungUp:
             ended.append("hung up")
             raise

@@ -11,11 +11,11 @@ from typing import Any
 
 import pytest
 
-from ivr.call import CallerHungUp
-from ivr.media import TurnSpec
-from ivr.testing.caller import HangUp, Listen, Press, Say, read_wav, speech
-from ivr.testing.simulator import SimulatedCall
-from ivr.vad import SpeechDetector, VadSettings
+from ivr.simulator.caller import HangUp, Listen, Press, Say, read_wav, speech
+from ivr.simulator.simulator import SimulatedCall
+from ivr.voice.call import CallerHungUp
+from ivr.voice.turn import TurnSpec
+from ivr.voice.vad import SpeechDetector, VadSettings
 from tests.wire_helpers import agi_server, no_leaks
 
 SOUNDS = Path("/usr/share/asterisk/sounds/en")

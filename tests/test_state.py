@@ -12,8 +12,8 @@ from collections.abc import Iterator
 import pytest
 import redis
 
-from ivr.settings import Settings
-from ivr.state import LiveState, MemoryState, RedisState, make_state
+from ivr.core.live_state import LiveState, MemoryState, RedisState, make_state
+from ivr.core.settings import Settings
 from tests.conftest_redis import redis_server  # noqa: F401  (the fixture, for this module)
 
 

@@ -14,10 +14,10 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import func, inspect, select, text
 
-from ivr.call_records import CallRecords
-from ivr.db import Database, alembic_config, make_engine, migrate
-from ivr.models import Base, CallRecord
-from ivr.privacy import mask_digits_in, mask_number
+from ivr.core.db import Database, alembic_config, make_engine, migrate
+from ivr.core.models import Base, CallRecord
+from ivr.core.privacy import mask_digits_in, mask_number
+from ivr.records.calls import CallRecords
 
 
 @pytest.fixture

@@ -10,9 +10,9 @@ from sqlalchemy import select
 
 from ivr.agi_scripts.survey import spoken_score
 from ivr.asr.registry import packaged_model
-from ivr.models import SurveyResponse
-from ivr.testing.caller import HangUp, Listen, Press, Say, speech
-from ivr.testing.simulator import CallResult, SimulatedCall
+from ivr.core.models import SurveyResponse
+from ivr.simulator.caller import HangUp, Listen, Press, Say, speech
+from ivr.simulator.simulator import CallResult, SimulatedCall
 from tests.conftest import OPEN
 from tests.test_sample_flow import KEY_OF, NUMBER
 

@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from ivr.db import Database, migrate
-from ivr.models import SmsMessage
+from ivr.core.db import Database, migrate
+from ivr.core.models import SmsMessage
 from ivr.sms.outbox import Outbox
 from ivr.tickets import TicketError, Tickets
 from ivr.tickets import reference as references

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from ivr.db import Database, migrate
+from ivr.core.db import Database, migrate
 from ivr.tickets import Tickets
 from ivr.tickets.categories import CategoryError, categorise, load_categories
 

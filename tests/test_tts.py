@@ -18,14 +18,14 @@ from typing import Any
 
 import pytest
 
-from ivr.flow.texts import BUILT_IN
+from ivr.flow.prompts import render
 from ivr.self_service.texts import SAY
 from ivr.tts.cache import PromptCache
 from ivr.tts.espeak import SynthesisError
 from ivr.tts.pyttsx3_voice import Pyttsx3Voice
-from ivr.tts.render import render
 from ivr.tts.stream import SpeechStream, clauses
 from ivr.tts.voices import make_voice
+from ivr.voice.texts import BUILT_IN
 
 RATE = 8000 * 2  # bytes a second of 8 kHz 16-bit mono
 HELLO = {

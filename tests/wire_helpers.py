@@ -9,9 +9,9 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from ivr.agi_scripts import Script
-from ivr.agi_server import FastAgiServer
-from ivr.media_server import MediaServer
+from ivr.agi.registry import Script
+from ivr.agi.server import FastAgiServer
+from ivr.voice.media_server import MediaServer
 
 
 @contextmanager

@@ -18,9 +18,9 @@ from ivr.accounts import Balance, Insured, LookupUnavailable, Movement, Proof
 from ivr.accounts.inputs import clean_mobile, clean_number, parse_birth_date
 from ivr.accounts.money import from_minor
 from ivr.accounts.pins import check_pin
-from ivr.db import Database
-from ivr.models import Account, AccountTransaction, Person
-from ivr.privacy import mask_digits_in
+from ivr.core.db import Database
+from ivr.core.models import Account, AccountTransaction, Person
+from ivr.core.privacy import mask_digits_in
 
 log = logging.getLogger(__name__)
 RECENT = 5  # movements read out or sent with a balance

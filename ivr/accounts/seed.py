@@ -17,8 +17,8 @@ from sqlalchemy import select
 
 from ivr.accounts.money import to_minor
 from ivr.accounts.pins import hash_pin
-from ivr.db import Database
-from ivr.models import Account, AccountTransaction, Person
+from ivr.core.db import Database
+from ivr.core.models import Account, AccountTransaction, Person
 
 MONTHLY = Decimal(105_300)  # VND: 4.5 % of 2,340,000
 

@@ -18,7 +18,7 @@ from ivr.admin.auth import supervisor, viewer
 from ivr.admin.context import AdminContext, admin_of
 from ivr.admin.pages import render
 from ivr.admin.users import User
-from ivr.announcements import LANGUAGES, AnnouncementError, Announcements
+from ivr.records.announcements import LANGUAGES, AnnouncementError, Announcements
 
 router = APIRouter()
 DEFAULT_ZONE = "Asia/Ho_Chi_Minh"

@@ -8,14 +8,14 @@ from typing import Any
 from fastapi import Request
 
 from ivr.admin.users import Users
-from ivr.services import Services
+from ivr.agi.services import Services
 
 
 @dataclass
 class AdminContext:
     services: Services
     users: Users
-    ami: Any = None  # ivr.ami.runtime.AmiRuntime once `start` connected it; None without AMI
+    ami: Any = None  # ivr.queues.ami_runtime.AmiRuntime once `start` connected it; None without AMI
 
     @property
     def settings(self) -> Any:

@@ -1,7 +1,7 @@
 """The live wallboard (page, JSON, server-sent events), the queues and agents page with the
 supervisors' agent actions over AMI, and the admins' queue settings form.
 
-Logic lives in ``ivr.queue_admin``; these routes read the form, check roles (and CSRF, in the
+Logic lives in ``ivr.queues.admin``; these routes read the form, check roles (and CSRF, in the
 ``viewer``/``supervisor``/``admin`` dependencies), call it in the thread pool and render.
 """
 
@@ -22,7 +22,7 @@ from ivr.admin.context import AdminContext, admin_of
 from ivr.admin.pages import render
 from ivr.admin.users import User
 from ivr.flow.model import SUPPORTED_LANGUAGES
-from ivr.queue_admin import (
+from ivr.queues.admin import (
     AGENT_BUCKETS,
     CHOICES,
     NO_AMI,
@@ -38,7 +38,7 @@ from ivr.queue_admin import (
     wait_until,
     wallboard,
 )
-from ivr.queue_config import OVERFLOW_CHOICES, QueueConfig
+from ivr.queues.config import OVERFLOW_CHOICES, QueueConfig
 
 router = APIRouter()
 

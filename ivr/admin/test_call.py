@@ -19,13 +19,13 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from ivr.agi_server import FastAgiServer
+from ivr.agi.server import FastAgiServer
+from ivr.core.live_state import MemoryState
 from ivr.flow.loader import FlowError
 from ivr.flow.store import FlowStore
-from ivr.media_server import MediaServer
-from ivr.state import MemoryState
-from ivr.testing.caller import Action, HangUp, Listen, Press, Say, speech
-from ivr.testing.simulator import SimulatedCall
+from ivr.simulator.caller import Action, HangUp, Listen, Press, Say, speech
+from ivr.simulator.simulator import SimulatedCall
+from ivr.voice.media_server import MediaServer
 
 log = logging.getLogger(__name__)
 

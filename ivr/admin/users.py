@@ -20,8 +20,8 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select
 
-from ivr.db import Database
-from ivr.models import AdminSession, AdminUser, AuditEntry
+from ivr.core.db import Database
+from ivr.core.models import AdminSession, AdminUser, AuditEntry
 
 ROLES = ("viewer", "supervisor", "admin")
 USERNAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]{1,79}")

@@ -5,7 +5,7 @@ one. Failed tries are counted per caller number and per account in live state
 (``AuthAttempts``): past the limit the caller hears why and is offered an agent. The account
 system being down or slow is not the caller's fault: an apology, and an agent or a callback.
 
-Outcomes: "ok" (``call.notes["insured"]`` holds the person), "locked", "failed", "agent",
+Outcomes: "ok" (``call.notes.insured`` holds the person), "locked", "failed", "agent",
 "callback".
 """
 
@@ -15,15 +15,16 @@ import logging
 import math
 
 from ivr.accounts import Insured, LookupUnavailable
-from ivr.agi_scripts import register
-from ivr.call import Call
-from ivr.privacy import mask_number
+from ivr.agi.registry import register
+from ivr.core.privacy import mask_number
 from ivr.self_service.attempts import AuthAttempts
 from ivr.self_service.caller_id import caller_number
 from ivr.self_service.help import offer_help
 from ivr.self_service.repeat_back import capture_number, choose
 from ivr.self_service.texts import say
 from ivr.tts.verbalize import say_digits, say_number
+from ivr.voice.call import Call
+from ivr.voice.listen import listen_digits
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +34,7 @@ SECRET_TRIES = 3  # in one call; the lock-out counters span calls and workers
 
 
 def run(call: Call) -> str:
-    if isinstance(call.notes.get("insured"), Insured):
+    if isinstance(call.notes.insured, Insured):
         return "ok"
     attempts = attempts_of(call)
     caller = caller_number(call.env.callerid)
@@ -102,8 +103,8 @@ def _verify(call: Call, person: Insured, caller: str, attempts: AuthAttempts) ->
     for _ in range(SECRET_TRIES):
         if attempts.locked(caller, person.ref):
             return _locked(call, attempts)
-        heard = call.listen_digits(
-            f"{preface} {say('ask_secret', call.language)}".strip(), max_digits=8
+        heard = listen_digits(
+            call, f"{preface} {say('ask_secret', call.language)}".strip(), max_digits=8
         )
         secret = heard.digits if heard.status == "digits" else ""
         proof = SECRET_LENGTHS.get(len(secret)) if secret.isdigit() else None
@@ -112,7 +113,7 @@ def _verify(call: Call, person: Insured, caller: str, attempts: AuthAttempts) ->
             continue
         if accounts.verify(person, proof, secret):
             attempts.succeeded(person.ref)
-            call.notes["insured"] = person
+            call.notes.insured = person
             log.info("call %s: caller verified for %s", call.id, mask_number(person.ref))
             return "ok"  # silently: the next step's answer (a balance) is the confirmation
         log.info("call %s: wrong %s for %s", call.id, proof, mask_number(person.ref))

@@ -12,15 +12,16 @@ from __future__ import annotations
 import logging
 
 from ivr.accounts import Balance, Insured, LookupUnavailable
-from ivr.agi_scripts import auth, register
-from ivr.call import Call
-from ivr.privacy import mask_number
+from ivr.agi.registry import register
+from ivr.agi_scripts import auth
+from ivr.core.privacy import mask_number
 from ivr.self_service.help import local_day, offer_help
 from ivr.self_service.repeat_back import choose
 from ivr.self_service.statement import spoken_balance
 from ivr.self_service.texts import say
 from ivr.sms.templates import balance_text
 from ivr.tts.verbalize import say_digits
+from ivr.voice.call import Call
 
 log = logging.getLogger(__name__)
 
@@ -28,12 +29,13 @@ MENU_ROUNDS = 5
 
 
 def run(call: Call) -> str:
-    person = call.notes.get("insured")
-    if not isinstance(person, Insured):
+    if not isinstance(call.notes.insured, Insured):
         outcome = auth.run(call)
         if outcome != "ok":
             return outcome
-        person = call.notes["insured"]
+    person = call.notes.insured
+    if not isinstance(person, Insured):  # auth says "ok" only once it has set the person
+        raise RuntimeError("auth ended ok without a verified person")
     try:
         balance: Balance = call.services.accounts.balance(person)
     except LookupUnavailable as exc:

@@ -7,13 +7,13 @@ queue's call-back key while waiting (``KEY2`` route of a queue node). Outcomes "
 
 from __future__ import annotations
 
-from ivr.agi_scripts import register
-from ivr.call import Call
+from ivr.agi.registry import register
 from ivr.self_service.help import book_callback
+from ivr.voice.call import Call
 
 
 def run(call: Call) -> str:
-    reason = "left-queue" if "left-queue" in call.notes.get("tags", []) else "requested"
+    reason = "left-queue" if "left-queue" in call.notes.tags else "requested"
     return book_callback(call, reason)
 
 

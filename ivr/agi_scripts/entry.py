@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import logging
 
-from ivr.agi_scripts import register
-from ivr.call import AgiError, Call, CallerHungUp
+from ivr.agi.registry import register
+from ivr.core.privacy import mask_number
 from ivr.flow.engine import FlowRun
 from ivr.flow.model import Flow
-from ivr.privacy import mask_number
+from ivr.voice.call import AgiError, Call, CallerHungUp
 
 log = logging.getLogger(__name__)
 

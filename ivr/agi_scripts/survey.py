@@ -12,9 +12,10 @@ from __future__ import annotations
 import logging
 import re
 
-from ivr.agi_scripts import register
-from ivr.call import Call
-from ivr.survey import Score
+from ivr.agi.registry import register
+from ivr.records.surveys import Score
+from ivr.voice.call import Call
+from ivr.voice.listen import listen
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +61,7 @@ def run(call: Call) -> str:
     call.language = language
     prompt = ASK[language]
     for _ in range(2):
-        heard = call.listen(prompt, grammar=GRAMMAR[language], max_digits=1)
+        heard = listen(call, prompt, grammar=GRAMMAR[language], max_digits=1)
         if heard.status == "digits" and heard.digits in ("1", "2", "3", "4", "5"):
             return _thank(call, int(heard.digits), "dtmf", handled_by, agent, queue)
         score = spoken_score(heard.text, language) if heard.status == "speech" else None

@@ -25,7 +25,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from ivr.ami.wire import Decoder, FieldValue, Message, WireError, message
+from ivr.wire.ami import Decoder, FieldValue, Message, WireError, message
 
 log = logging.getLogger(__name__)
 

@@ -36,7 +36,7 @@ from ivr.asr.registry import (
     model_problem,
     packaged_model,
 )
-from ivr.settings import Settings
+from ivr.core.settings import Settings
 
 # Our language codes -> the catalog's ("vn", "cn", "en-us"); others are the same in both.
 CATALOG_LANGUAGE = {"vi": "vn", "zh": "cn", "en": "en-us"}

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ivr.asr.base import Engine, ModelMissing
-from ivr.settings import Settings
+from ivr.core.settings import Settings
 
 log = logging.getLogger(__name__)
 

@@ -27,10 +27,10 @@ from pathlib import Path
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from ivr.db import Database
+from ivr.core.db import Database
+from ivr.core.models import FlowDraft, FlowVersion
 from ivr.flow.loader import FlowError, load_flows
 from ivr.flow.yaml_reader import Problem
-from ivr.models import FlowDraft, FlowVersion
 
 FILE_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,100}\.yaml")
 BY_FILES = "files"

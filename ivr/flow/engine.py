@@ -11,8 +11,6 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from ivr.announcements import for_language
-from ivr.call import Call, CallerHungUp
 from ivr.flow.hours import is_open
 from ivr.flow.model import (
     OVERFLOW_STATUSES,
@@ -27,10 +25,13 @@ from ivr.flow.model import (
     QueueNode,
     ScriptNode,
 )
-from ivr.flow.texts import BUILT_IN
-from ivr.media import TurnResult, TurnSpec
+from ivr.records.announcements import for_language
 from ivr.self_service.repeat_back import capture_number
 from ivr.tts.espeak import SynthesisError
+from ivr.voice.call import Call, CallerHungUp
+from ivr.voice.listen import listen
+from ivr.voice.texts import BUILT_IN
+from ivr.voice.turn import TurnResult, TurnSpec
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +56,7 @@ class FlowRun:
         self.queue: str | None = None
         self.announce_first = True  # a new call; False when it comes back from a queue
         self._announced: set[str] = set()  # languages of the announcement heard so far
-        call.notes.setdefault("timezone", flow.timezone)
+        call.notes.timezone = call.notes.timezone or flow.timezone
         self._handlers: dict[type, Callable[[Any], str | None]] = {
             PromptNode: self._prompt,
             MenuNode: self._menu,
@@ -93,7 +94,7 @@ class FlowRun:
 
     def _left_queue(self, node: QueueNode, status: str) -> str:
         status = status.strip().upper()
-        self.call.notes["queue_status"] = status
+        self.call.notes.queue_status = status
         if status in OVERFLOW_STATUSES:
             self.tag("overflow")
         elif status.startswith("KEY"):
@@ -103,7 +104,7 @@ class FlowRun:
     def tag(self, tag: str) -> None:
         """Why the call went where it did ("after-hours", "overflow"): kept for the scripts
         that follow (the AI agent's greeting) and in the call record."""
-        tags = self.call.notes.setdefault("tags", [])
+        tags = self.call.notes.tags
         if tag not in tags:
             tags.append(tag)
         self.services.note_tag(self.call.id, tag)
@@ -195,8 +196,12 @@ class FlowRun:
         for text in texts:
             self.call.verbose(f'ivr: say "{text}"', 3)
         audio = b"".join(self.audio(t) for t in texts)
-        heard = self.call.listen(
-            audio, grammar=list(phrases), no_input_timeout=timeout, language=self.language
+        heard = listen(
+            self.call,
+            audio,
+            grammar=list(phrases),
+            no_input_timeout=timeout,
+            language=self.language,
         )
         if heard.status == "digits":
             return heard.digits
@@ -276,7 +281,7 @@ class FlowRun:
         return node.route_for(outcome)
 
     def _number(self, node: NumberNode) -> str | None:
-        """A number read back and confirmed, kept in ``call.notes`` (never logged)."""
+        """A number read back and confirmed, kept in ``call.notes.numbers`` (never logged)."""
         number = capture_number(
             self.call,
             node.prompt[self.language],
@@ -287,7 +292,7 @@ class FlowRun:
         if number is None:
             self.call.verbose(f"ivr: number {node.id} not given", 3)
             return node.on_failure
-        self.call.notes[node.save_as] = number
+        self.call.notes.numbers[node.save_as] = number
         self.call.verbose(f"ivr: number {node.id}: {len(number)} digits confirmed", 3)
         return node.next
 

@@ -130,7 +130,7 @@ class ScriptNode:
 @dataclass(frozen=True)
 class NumberNode:
     """Ask for a number (keyed in or said), read it back for the caller to confirm, and keep
-    it for the steps after (``call.notes[save_as]``). ``digits`` lists the accepted lengths.
+    it for the steps after (``call.notes.numbers[save_as]``). ``digits`` lists the accepted lengths.
     After ``1 + retries`` entries without a confirmed number the call goes to ``on_failure``."""
 
     id: str

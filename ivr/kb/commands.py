@@ -13,12 +13,12 @@ import getpass
 import sys
 from pathlib import Path
 
-from ivr.db import Database, migrate
+from ivr.core.db import Database, migrate
+from ivr.core.live_state import make_state
+from ivr.core.settings import Settings
 from ivr.kb import KbStore, KnowledgeBase
 from ivr.kb.csvfile import CsvError
 from ivr.kb.store import LANGUAGES
-from ivr.settings import Settings
-from ivr.state import make_state
 
 
 def command(args: argparse.Namespace, settings: Settings) -> int:

@@ -21,10 +21,10 @@ import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ivr.db import Database
+from ivr.core.db import Database
+from ivr.core.models import KbEntry, KbEntryVersion, UnansweredQuestion
+from ivr.core.privacy import mask_digits_in
 from ivr.kb.text import fold
-from ivr.models import KbEntry, KbEntryVersion, UnansweredQuestion
-from ivr.privacy import mask_digits_in
 
 log = logging.getLogger(__name__)
 LANGUAGES = ("vi", "zh", "en")

@@ -1,11 +1,11 @@
-"""Alembic environment: runs migrations against the URL set by ivr.db.alembic_config."""
+"""Alembic environment: runs migrations against the URL set by ivr.core.db.alembic_config."""
 
 from __future__ import annotations
 
 from alembic import context
 
-from ivr.db import make_engine
-from ivr.models import Base
+from ivr.core.db import make_engine
+from ivr.core.models import Base
 
 config = context.config
 url = config.get_main_option("sqlalchemy.url") or ""

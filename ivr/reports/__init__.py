@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from ivr.db import Database
+from ivr.core.db import Database
 from ivr.reports.agents import agent_table
 from ivr.reports.calls import queue_table, totals, volume_buckets, volume_tables
 from ivr.reports.filters import DEFAULT_ZONE, ReportError, ReportFilter, read_filter

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ivr.models import AgentEvent, QueueCall
+from ivr.core.models import AgentEvent, QueueCall
 from ivr.reports.calls import queue_scope
 from ivr.reports.filters import ReportFilter
 from ivr.reports.local_time import local_clock, local_day, local_text

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import and_, case, func, literal_column, select
 from sqlalchemy.orm import Session
 
-from ivr.models import CallRecord, QueueCall, UtcDateTime
+from ivr.core.models import CallRecord, QueueCall, UtcDateTime
 from ivr.reports.filters import ReportFilter, json_has
 from ivr.reports.local_time import local_text
 from ivr.reports.tables import Table, mean, ratio

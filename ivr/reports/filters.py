@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Text, and_, cast, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
-from ivr.models import CallRecord
+from ivr.core.models import CallRecord
 from ivr.reports.local_time import Span, day_start, spans
 
 DEFAULT_ZONE = "Asia/Ho_Chi_Minh"

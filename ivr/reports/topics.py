@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Text, cast, func, select
 from sqlalchemy.orm import Session
 
-from ivr.models import CallRecord, SurveyResponse, Ticket, UnansweredQuestion
+from ivr.core.models import CallRecord, SurveyResponse, Ticket, UnansweredQuestion
 from ivr.reports.calls import call_scope, started_between
 from ivr.reports.filters import ReportFilter
 from ivr.reports.tables import Table, mean, ratio

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 
-from ivr.state import LiveState
+from ivr.core.live_state import LiveState
 
 
 def _key(kind: str, number: str) -> str:

@@ -8,13 +8,13 @@ from datetime import date
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from ivr.privacy import mask_number
+from ivr.core.privacy import mask_number
 from ivr.self_service.caller_id import caller_number
 from ivr.self_service.repeat_back import choose
 from ivr.self_service.texts import say
 
 if TYPE_CHECKING:
-    from ivr.call import Call
+    from ivr.voice.call import Call
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +58,6 @@ def book_callback(call: Call, reason: str) -> str:
 
 def local_day(call: Call) -> date:
     """Today at the hotline (the flow's time zone), for one callback per number per day."""
-    zone = ZoneInfo(call.notes.get("timezone", "UTC"))
+    zone = ZoneInfo(call.notes.timezone or "UTC")
     day: date = call.services.clock().astimezone(zone).date()
     return day

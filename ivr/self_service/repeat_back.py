@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ivr.flow.texts import BUILT_IN
 from ivr.self_service.texts import phrases, say
 from ivr.tts.verbalize import say_digits
+from ivr.voice.listen import listen, listen_digits
+from ivr.voice.texts import BUILT_IN
 
 if TYPE_CHECKING:
-    from ivr.call import Call
+    from ivr.voice.call import Call
 
 CHOICE_TIMEOUT = 5.0
 NUMBER_TIMEOUT = 8.0
@@ -29,7 +30,8 @@ def choose(
     answers = phrases(menu, call.language)
     preface = ""
     for _ in range(tries):
-        heard = call.listen(
+        heard = listen(
+            call,
             call.speech(f"{preface} {text}".strip(), private),
             grammar=list(answers),
             max_digits=1,
@@ -62,8 +64,11 @@ def capture_number(
     answering. A "no" at the read-back asks again (within the same ``tries``)."""
     preface = ""
     for _ in range(tries):
-        heard = call.listen_digits(
-            f"{preface} {ask}".strip(), max_digits=max(lengths), no_input_timeout=NUMBER_TIMEOUT
+        heard = listen_digits(
+            call,
+            f"{preface} {ask}".strip(),
+            max_digits=max(lengths),
+            no_input_timeout=NUMBER_TIMEOUT,
         )
         digits = heard.digits if heard.status == "digits" else ""
         if not digits:

@@ -8,9 +8,9 @@ import sys
 import threading
 import uuid
 
-from ivr.db import Database, migrate
-from ivr.privacy import mask_number
-from ivr.settings import Settings
+from ivr.core.db import Database, migrate
+from ivr.core.privacy import mask_number
+from ivr.core.settings import Settings
 from ivr.sms.gateway import make_gateway
 from ivr.sms.outbox import Outbox
 from ivr.sms.worker import SmsWorker

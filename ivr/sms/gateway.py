@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
-    from ivr.settings import Settings
+    from ivr.core.settings import Settings
 
 DEFAULT_TIMEOUT_S = 10.0
 

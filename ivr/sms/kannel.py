@@ -24,8 +24,8 @@ import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 
-from ivr.privacy import mask_digits_in, mask_number
-from ivr.settings import Settings
+from ivr.core.privacy import mask_digits_in, mask_number
+from ivr.core.settings import Settings
 from ivr.sms.encoding import coding_of
 from ivr.sms.gateway import OutgoingSms, PermanentFailure, Receipt, TemporaryFailure
 

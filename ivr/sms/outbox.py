@@ -6,7 +6,7 @@ attempts). A failed attempt puts it back to ``queued`` with a later ``next_attem
 
 Claiming is safe with several workers: on PostgreSQL the candidate row is locked with
 ``FOR UPDATE SKIP LOCKED`` (two workers never wait on, or take, the same row); on SQLite the
-claim runs in a ``BEGIN IMMEDIATE`` transaction (ivr.db), so claims are one at a time. A worker
+claim runs in a ``BEGIN IMMEDIATE`` transaction (ivr.core.db), so claims are one at a time. A worker
 killed while it holds a claim leaves the row ``sending``; once ``lease_until`` has passed any
 worker claims it again. The attempt counter doubles as the claim's token: a worker whose
 lease ran out and was re-claimed by another finds a different count and leaves the row alone.
@@ -24,10 +24,10 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ivr.clock import Clock, utc_now
-from ivr.db import Database
-from ivr.models import SmsDeliveryReport, SmsMessage
-from ivr.privacy import mask_digits_in, mask_number
+from ivr.core.clock import Clock, utc_now
+from ivr.core.db import Database
+from ivr.core.models import SmsDeliveryReport, SmsMessage
+from ivr.core.privacy import mask_digits_in, mask_number
 from ivr.sms.encoding import normalize, segments
 
 log = logging.getLogger(__name__)

@@ -30,8 +30,8 @@ import smpplib.consts
 import smpplib.exceptions
 import smpplib.smpp
 
-from ivr.privacy import mask_number
-from ivr.settings import Settings
+from ivr.core.privacy import mask_number
+from ivr.core.settings import Settings
 from ivr.sms.encoding import coding_of, gsm_encode, split
 from ivr.sms.gateway import OutgoingSms, PermanentFailure, Receipt, TemporaryFailure
 

@@ -17,10 +17,10 @@ from __future__ import annotations
 import logging
 import threading
 
-from ivr.clock import Clock, utc_now
-from ivr.db import Database
-from ivr.privacy import mask_digits_in, mask_number
-from ivr.settings import Settings
+from ivr.core.clock import Clock, utc_now
+from ivr.core.db import Database
+from ivr.core.privacy import mask_digits_in, mask_number
+from ivr.core.settings import Settings
 from ivr.sms.gateway import Gateway, OutgoingSms, PermanentFailure, TemporaryFailure
 from ivr.sms.outbox import Outbox
 

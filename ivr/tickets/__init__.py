@@ -22,8 +22,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from ivr.db import Database
-from ivr.models import Ticket, TicketEvent
+from ivr.core.db import Database
+from ivr.core.models import Ticket, TicketEvent
 from ivr.sms.templates import ticket_text
 from ivr.tickets import reference as references
 from ivr.tickets.categories import FALLBACK, LEVEL1, Category, categorise

@@ -11,8 +11,8 @@ import argparse
 import getpass
 import sys
 
-from ivr.db import Database, migrate
-from ivr.settings import Settings
+from ivr.core.db import Database, migrate
+from ivr.core.settings import Settings
 from ivr.tickets import LOCAL, TicketError, Tickets
 from ivr.tickets.categories import load_categories
 

@@ -23,8 +23,8 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, select
 
-from ivr.db import Database
-from ivr.models import PromptRecording
+from ivr.core.db import Database
+from ivr.core.models import PromptRecording
 
 if TYPE_CHECKING:
     from ivr.tts.cache import PromptCache

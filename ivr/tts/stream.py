@@ -2,7 +2,7 @@
 clauses, and the first clause can play while the next ones are still being made.
 
 :class:`SpeechStream` is what the media turn reads (the ``AudioSource`` protocol of
-``ivr.media``): ``read`` never blocks, ``finished`` says everything was made and read,
+``ivr.voice.turn``): ``read`` never blocks, ``finished`` says everything was made and read,
 ``close`` stops early when the caller barges in or hangs up.
 """
 

@@ -13,8 +13,8 @@ from fastapi import FastAPI
 from fastapi.responses import JSONResponse, RedirectResponse
 from sqlalchemy import text
 
-from ivr.clock import Clock, utc_now
-from ivr.db import Database
+from ivr.core.clock import Clock, utc_now
+from ivr.core.db import Database
 from ivr.sms.outbox import Outbox
 from ivr.web import sms_reports
 

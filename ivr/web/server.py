@@ -15,9 +15,9 @@ from typing import Any
 import uvicorn
 from fastapi import FastAPI
 
-from ivr.clock import Clock, utc_now
-from ivr.db import Database
-from ivr.settings import Settings
+from ivr.core.clock import Clock, utc_now
+from ivr.core.db import Database
+from ivr.core.settings import Settings
 from ivr.web.app import make_app
 
 START_TIMEOUT_S = 10.0
