@@ -175,7 +175,10 @@ def start(settings: Settings, services: Services | None = None) -> RunningIvr:
         reachable, database, make_gateway(reachable), clock=lambda: services.clock()
     ).start()
     services.sms_worker = sms_worker
-    ami = start_ami(settings, services)  # None without IVR_AMI_HOST: no live queue state
+    # None without IVR_AMI_HOST: no live queue state
+    ami = start_ami(settings, services.state, services.callbacks, lambda: services.clock())
+    if ami is not None:
+        services.queue_monitor = ami.monitor  # the flow engine's wait estimates
     admin.ami = ami
     agi.start()
     log.info(

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
-from types import SimpleNamespace
 
 from sqlalchemy import select
 
@@ -20,8 +19,10 @@ from tests.ami_fixtures import Clock, database, wait_until
 Q = "insurance"
 
 
-def test_no_ami_host_means_no_client() -> None:
-    assert start_ami(replace(Settings(), ami_host=""), SimpleNamespace()) is None
+def test_no_ami_host_means_no_client(tmp_path: Path) -> None:
+    db = database(tmp_path)
+    callbacks = CallbackList(db, Clock())
+    assert start_ami(replace(Settings(), ami_host=""), MemoryState(), callbacks, Clock()) is None
 
 
 def test_abandoned_caller_is_called_back_once_when_an_agent_is_free(tmp_path: Path) -> None:
@@ -29,14 +30,13 @@ def test_abandoned_caller_is_called_back_once_when_an_agent_is_free(tmp_path: Pa
     peer.add_member(Q, "agent1")
     peer.pause(Q, "agent1", True, "meeting")
     db, clock = database(tmp_path), Clock()
-    services = SimpleNamespace(state=MemoryState(), callbacks=CallbackList(db, clock), clock=clock)
+    callbacks = CallbackList(db, clock)
     settings = replace(
         Settings(), ami_host=peer.host, ami_port=peer.port, ami_user="ivr", ami_secret="s3cret"
     )
-    runtime = start_ami(settings, services, poll_s=0.05)
+    runtime = start_ami(settings, MemoryState(), callbacks, clock, poll_s=0.05)
     assert runtime is not None
     try:
-        assert services.queue_monitor is runtime.monitor
         wait_until(lambda: runtime.monitor.queue(Q).get("agents_paused") == "1")
         for uid in ("1700000020.1", "1700000020.2"):  # the same caller gives up twice
             peer.join(Q, uid, "0912345678")
@@ -50,7 +50,7 @@ def test_abandoned_caller_is_called_back_once_when_an_agent_is_free(tmp_path: Pa
         peer.pause(Q, "agent1", False)
         (originate,) = peer.wait_for_action("Originate")
         assert originate["Channel"] == "Local/0912345678@ivr-callback/n"
-        wait_until(lambda: services.callbacks.get(callback.id).status == "done")
+        wait_until(lambda: callbacks.get(callback.id).status == "done")
     finally:
         runtime.stop()
         peer.stop()

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from ivr.agi.server import FastAgiServer
+from ivr.agi.services import Services
 from ivr.core.live_state import MemoryState
 from ivr.flow.loader import FlowError
 from ivr.flow.store import FlowStore
@@ -100,7 +101,7 @@ def parse_steps(text: str, language: str, recognizers: Any) -> list[Action]:
 
 
 def run_test_call(
-    services: Any,
+    services: Services,
     files: dict[str, str],
     number: str,
     actions: list[Action],

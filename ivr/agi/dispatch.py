@@ -6,12 +6,13 @@ import logging
 import time
 
 from ivr.agi.registry import Script
-from ivr.voice.call import AgiError, Call, CallerHungUp
+from ivr.agi.services import AgiCall
+from ivr.voice.call import AgiError, CallerHungUp
 
 log = logging.getLogger(__name__)
 
 
-def run_script(call: Call, scripts: dict[str, Script], name: str | None = None) -> str:
+def run_script(call: AgiCall, scripts: dict[str, Script], name: str | None = None) -> str:
     """Run the named script (default: the FastAGI path) on the call. Returns how it ended.
 
     Endings: "done", "caller-hangup", "unknown-script", "error". Never raises: a broken
@@ -46,7 +47,7 @@ def run_script(call: Call, scripts: dict[str, Script], name: str | None = None) 
     return ending
 
 
-def _unknown_script(call: Call, name: str, scripts: dict[str, Script]) -> None:
+def _unknown_script(call: AgiCall, name: str, scripts: dict[str, Script]) -> None:
     """Tell Asterisk and the log clearly; the dialplan can test IVR_ERROR and route on."""
     known = ", ".join(sorted(scripts)) or "none"
     message = f"hotline-ivr: unknown AGI script {name!r} (known: {known})"

@@ -28,6 +28,7 @@ from ivr.sms.outbox import Outbox
 from ivr.sms.worker import SmsWorker
 from ivr.tickets import Tickets
 from ivr.tts import PromptCache
+from ivr.voice.call import Call
 
 log = logging.getLogger(__name__)
 
@@ -122,3 +123,7 @@ class Services:
                 queue=queue,
                 queue_status=queue_status,
             )
+
+
+# A call as every script of ``ivr/agi_scripts/`` gets it: with all the services.
+AgiCall = Call[Services]

@@ -11,13 +11,13 @@ Outcomes: "agent" (route to the queue), "ticket", "callback", "done", "failed".
 from __future__ import annotations
 
 from ivr.agi.registry import register
+from ivr.agi.services import AgiCall
 from ivr.ai_agent.conversation import Conversation
-from ivr.voice.call import Call
 
 NO_AGENTS = {"JOINEMPTY", "LEAVEEMPTY", "JOINUNAVAIL", "LEAVEUNAVAIL"}
 
 
-def run(call: Call) -> str:
+def run(call: AgiCall) -> str:
     tags = call.notes.tags
     if "after-hours" in tags:
         reason = "after-hours"

@@ -14,8 +14,9 @@ from __future__ import annotations
 import logging
 import math
 
-from ivr.accounts import Insured, LookupUnavailable
+from ivr.accounts import Insured, LookupUnavailable, Proof
 from ivr.agi.registry import register
+from ivr.agi.services import AgiCall
 from ivr.core.privacy import mask_number
 from ivr.self_service.attempts import AuthAttempts
 from ivr.self_service.caller_id import caller_number
@@ -23,17 +24,16 @@ from ivr.self_service.help import offer_help
 from ivr.self_service.repeat_back import capture_number, choose
 from ivr.self_service.texts import say
 from ivr.tts.verbalize import say_digits, say_number
-from ivr.voice.call import Call
 from ivr.voice.listen import listen_digits
 
 log = logging.getLogger(__name__)
 
 NUMBER_LENGTHS = (10, 12)  # insurance number, national ID card (CCCD)
-SECRET_LENGTHS = {4: "pin", 8: "birth_date"}
+SECRET_LENGTHS: dict[int, Proof] = {4: "pin", 8: "birth_date"}
 SECRET_TRIES = 3  # in one call; the lock-out counters span calls and workers
 
 
-def run(call: Call) -> str:
+def run(call: AgiCall) -> str:
     if isinstance(call.notes.insured, Insured):
         return "ok"
     attempts = attempts_of(call)
@@ -50,7 +50,7 @@ def run(call: Call) -> str:
         return offer_help(call, "accounts-unavailable", first="unavailable")
 
 
-def attempts_of(call: Call) -> AuthAttempts:
+def attempts_of(call: AgiCall) -> AuthAttempts:
     services = call.services
     settings = services.settings
     return AuthAttempts(
@@ -61,7 +61,7 @@ def attempts_of(call: Call) -> AuthAttempts:
     )
 
 
-def _identify(call: Call, caller: str, attempts: AuthAttempts) -> Insured | str:
+def _identify(call: AgiCall, caller: str, attempts: AuthAttempts) -> Insured | str:
     """The person the caller says they are, or the outcome that ends the step."""
     accounts = call.services.accounts
     hinted = _hint(call, caller)
@@ -83,7 +83,7 @@ def _identify(call: Call, caller: str, attempts: AuthAttempts) -> Insured | str:
     return "failed"
 
 
-def _hint(call: Call, caller: str) -> Insured | None:
+def _hint(call: AgiCall, caller: str) -> Insured | None:
     """One account registered to the calling mobile: offer it, read by its last 4 digits."""
     if not caller:
         return None
@@ -97,7 +97,7 @@ def _hint(call: Call, caller: str) -> Insured | None:
     return person if key == "1" else None
 
 
-def _verify(call: Call, person: Insured, caller: str, attempts: AuthAttempts) -> str:
+def _verify(call: AgiCall, person: Insured, caller: str, attempts: AuthAttempts) -> str:
     accounts = call.services.accounts
     preface = ""
     for _ in range(SECRET_TRIES):
@@ -123,7 +123,7 @@ def _verify(call: Call, person: Insured, caller: str, attempts: AuthAttempts) ->
     return "failed"
 
 
-def _locked(call: Call, attempts: AuthAttempts) -> str:
+def _locked(call: AgiCall, attempts: AuthAttempts) -> str:
     log.info("call %s: authentication locked out", call.id)
     minutes = say_number(math.ceil(attempts.lockout_s / 60), call.language)
     call.say(say("locked", call.language, minutes=minutes))

@@ -13,6 +13,7 @@ import logging
 
 from ivr.accounts import Balance, Insured, LookupUnavailable
 from ivr.agi.registry import register
+from ivr.agi.services import AgiCall
 from ivr.agi_scripts import auth
 from ivr.core.privacy import mask_number
 from ivr.self_service.help import local_day, offer_help
@@ -21,14 +22,13 @@ from ivr.self_service.statement import spoken_balance
 from ivr.self_service.texts import say
 from ivr.sms.templates import balance_text
 from ivr.tts.verbalize import say_digits
-from ivr.voice.call import Call
 
 log = logging.getLogger(__name__)
 
 MENU_ROUNDS = 5
 
 
-def run(call: Call) -> str:
+def run(call: AgiCall) -> str:
     if not isinstance(call.notes.insured, Insured):
         outcome = auth.run(call)
         if outcome != "ok":
@@ -54,7 +54,7 @@ def run(call: Call) -> str:
     return "done"
 
 
-def _send_sms(call: Call, person: Insured, balance: Balance) -> str:
+def _send_sms(call: AgiCall, person: Insured, balance: Balance) -> str:
     """Queue the balance SMS to the registered mobile (once per call); what to tell the
     caller. The outbox sends it; the caller does not wait for the gateway."""
     if not person.mobile:

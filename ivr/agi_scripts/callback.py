@@ -8,11 +8,11 @@ queue's call-back key while waiting (``KEY2`` route of a queue node). Outcomes "
 from __future__ import annotations
 
 from ivr.agi.registry import register
+from ivr.agi.services import AgiCall
 from ivr.self_service.help import book_callback
-from ivr.voice.call import Call
 
 
-def run(call: Call) -> str:
+def run(call: AgiCall) -> str:
     reason = "left-queue" if "left-queue" in call.notes.tags else "requested"
     return book_callback(call, reason)
 

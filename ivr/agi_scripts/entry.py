@@ -10,17 +10,18 @@ from __future__ import annotations
 import logging
 
 from ivr.agi.registry import register
+from ivr.agi.services import AgiCall
 from ivr.core.privacy import mask_number
 from ivr.flow.engine import FlowRun
 from ivr.flow.model import Flow
-from ivr.voice.call import AgiError, Call, CallerHungUp
+from ivr.voice.call import AgiError, CallerHungUp
 
 log = logging.getLogger(__name__)
 
 NOT_IN_SERVICE = "This number is not in service."
 
 
-def run(call: Call) -> None:
+def run(call: AgiCall) -> None:
     services = call.services
     args = call.env.args
     resuming = bool(args) and args[0] == "queue-result"
@@ -57,7 +58,7 @@ def run(call: Call) -> None:
         _finish(call, flow_run, outcome)
 
 
-def _resume(call: Call, flow: Flow, flow_run: FlowRun, status: str) -> None:
+def _resume(call: AgiCall, flow: Flow, flow_run: FlowRun, status: str) -> None:
     language = call.get_variable("CHANNEL(language)")
     if language in flow.languages:
         flow_run.language = language
@@ -67,14 +68,14 @@ def _resume(call: Call, flow: Flow, flow_run: FlowRun, status: str) -> None:
     flow_run.resume_after_queue(call.get_variable("IVR_NODE") or "", status)
 
 
-def _flow_for(call: Call, resuming: bool, number: str) -> Flow | None:
+def _flow_for(call: AgiCall, resuming: bool, number: str) -> Flow | None:
     flows = call.services.flows.current()
     if resuming:
         return flows.get(call.get_variable("IVR_FLOW") or "")
     return flows.for_number(number)
 
 
-def _not_in_service(call: Call, number: str) -> None:
+def _not_in_service(call: AgiCall, number: str) -> None:
     log.error("call %s: no flow serves the dialled number %s", call.id, mask_number(number))
     call.set_variable("IVR_ERROR", "no-flow")
     call.answer()
@@ -92,7 +93,7 @@ def _apologise(flow_run: FlowRun) -> None:
         log.error("call %s: could not apologise: %s", flow_run.call.id, exc)
 
 
-def _finish(call: Call, flow_run: FlowRun, outcome: str) -> None:
+def _finish(call: AgiCall, flow_run: FlowRun, outcome: str) -> None:
     """Dead-channel-safe bookkeeping: SET VARIABLE works after a hangup too."""
     services = call.services
     try:

@@ -13,8 +13,8 @@ import logging
 import re
 
 from ivr.agi.registry import register
+from ivr.agi.services import AgiCall
 from ivr.records.surveys import Score
-from ivr.voice.call import Call
 from ivr.voice.listen import listen
 
 log = logging.getLogger(__name__)
@@ -52,7 +52,7 @@ FORMS = {"vi": ("{}", "{} điểm", "số {}"), "zh": ("{}", "{}分"), "en": ("{
 GRAMMAR = {lang: [f.format(w) for w in WORDS[lang] for f in FORMS[lang]] for lang in WORDS}
 
 
-def run(call: Call) -> str:
+def run(call: AgiCall) -> str:
     args = list(call.env.args) + ["", "", ""]
     dialplan = args[0] in ("human", "ai")
     handled_by = args[0] if dialplan else "ai"
@@ -86,7 +86,7 @@ def spoken_score(text: str, language: str) -> int | None:
     return found.pop() if len(found) == 1 else None
 
 
-def _thank(call: Call, score: int, via: str, handled_by: str, agent: str, queue: str) -> str:
+def _thank(call: AgiCall, score: int, via: str, handled_by: str, agent: str, queue: str) -> str:
     stored = call.services.surveys.record(
         Score(call.id, score, via, handled_by, agent or None, queue or None, call.language)
     )

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ivr.ai_agent.intents import detect
 from ivr.ai_agent.message import take_message
@@ -24,7 +24,8 @@ from ivr.self_service.help import book_callback
 from ivr.voice.listen import listen
 
 if TYPE_CHECKING:
-    from ivr.voice.call import Call
+    from ivr.ai_agent.services import AgentCall
+    from ivr.kb.retrieval import Hit
     from ivr.voice.listen import Heard
 
 log = logging.getLogger(__name__)
@@ -37,13 +38,13 @@ STEERING = ("agent", "anger", "message", "callback", "balance")
 
 @dataclass
 class Conversation:
-    call: Call
+    call: AgentCall
     agents_open: bool  # an agent may be offered (office hours, not "no agents")
     reason: str  # "after-hours", "overflow", "menu"
     unheard: int = 0
     unanswered: int = 0
     answered: list[str] = field(default_factory=list)  # knowledge-base keys, in order
-    last_answer: Any = None  # the last Hit spoken, for "send it by SMS"
+    last_answer: Hit | None = None  # the last answer spoken, for "send it by SMS"
 
     @property
     def language(self) -> str:
@@ -226,9 +227,9 @@ class Conversation:
             log.error("call %s: unanswered question not recorded: %s", call.id, exc)
 
 
-def phrase_answer(call: Call, question: str, hit: Any) -> str:
+def phrase_answer(call: AgentCall, question: str, hit: Hit) -> str:
     """The entry's answer, or the optional LLM's wording of it (grounded on that entry)."""
-    llm = getattr(call.services, "llm", None)
+    llm = call.services.llm
     if llm is None:
         return str(hit.answer)
     return str(llm.phrase(question, hit, call.language) or hit.answer)

@@ -23,7 +23,7 @@ from ivr.tts.verbalize import say_digits
 from ivr.voice.listen import listen
 
 if TYPE_CHECKING:
-    from ivr.voice.call import Call
+    from ivr.ai_agent.services import AgentCall
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +33,7 @@ NOT_TRANSCRIBED = "(recording only: no transcript)"
 TOPIC_SCORE = 0.2
 
 
-def take_message(call: Call, reason: str) -> str:
+def take_message(call: AgentCall, reason: str) -> str:
     """Record the caller's message and open a ticket: "ticket", or "failed" if they said
     nothing twice."""
     for _ in range(2):
@@ -53,7 +53,7 @@ def take_message(call: Call, reason: str) -> str:
     return "failed"
 
 
-def _open_ticket(call: Call, text: str, audio: bytes, reason: str) -> str:
+def _open_ticket(call: AgentCall, text: str, audio: bytes, reason: str) -> str:
     services = call.services
     recording = save_recording(services.settings.data_dir / "recordings", call.id, audio)
     insured = call.notes.insured
@@ -80,7 +80,7 @@ def _open_ticket(call: Call, text: str, audio: bytes, reason: str) -> str:
     return "ticket"
 
 
-def topic_of(call: Call, text: str) -> str | None:
+def topic_of(call: AgentCall, text: str) -> str | None:
     """The message's category: the nearest knowledge-base entry's, when it is near enough to
     name the topic (a lower bar than answering: a wrong category only sorts the ticket)."""
     if not text:

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 if TYPE_CHECKING:
     from alembic.config import Config
 
-MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+MIGRATIONS = Path(__file__).resolve().parents[1] / "migrations"  # ivr/migrations
 # How long a SQLite writer waits for another one before "database is locked". Writes here are
 # one short row each, so seconds of waiting mean something is wrong: fail and let the caller
 # retry rather than leave a caller in silence.

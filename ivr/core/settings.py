@@ -13,7 +13,7 @@ from pathlib import Path
 
 from ivr.core.clock import Clock, make_clock, parse_instant
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PROJECT_ROOT = Path(__file__).resolve().parents[2]  # ivr/core/settings.py -> the checkout
 
 
 def _default_dir(name: str) -> Path:

@@ -8,9 +8,10 @@ the call back to the dialplan (``IVR_QUEUE``), which re-enters here with the que
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, Protocol
 
+from ivr.core.clock import Clock
 from ivr.flow.hours import is_open
 from ivr.flow.model import (
     OVERFLOW_STATUSES,
@@ -25,10 +26,10 @@ from ivr.flow.model import (
     QueueNode,
     ScriptNode,
 )
-from ivr.records.announcements import for_language
+from ivr.records.announcements import Announcements, for_language
 from ivr.self_service.repeat_back import capture_number
 from ivr.tts.espeak import SynthesisError
-from ivr.voice.call import Call, CallerHungUp
+from ivr.voice.call import Call, CallerHungUp, CallScript, VoiceServices
 from ivr.voice.listen import listen
 from ivr.voice.texts import BUILT_IN
 from ivr.voice.turn import TurnResult, TurnSpec
@@ -43,10 +44,44 @@ class FlowStuck(Exception):
     pass
 
 
+class QueueLimits(Protocol):
+    @property
+    def overflow_wait(self) -> float | None:
+        """Predicted wait (s) above which a caller does not join the queue."""
+
+
+class WaitEstimates(Protocol):
+    def estimated_wait(self, queue: str) -> float | None: ...
+
+
+class FlowServices(VoiceServices, Protocol):
+    """What the flow engine uses of the running IVR (``ivr.agi.services.Services`` has it)."""
+
+    @property
+    def clock(self) -> Clock: ...
+
+    @property
+    def announcements(self) -> Announcements: ...
+
+    @property
+    def scripts(self) -> Mapping[str, CallScript]: ...
+
+    @property
+    def queues(self) -> Mapping[str, QueueLimits]: ...
+
+    @property
+    def queue_monitor(self) -> WaitEstimates | None: ...
+
+    def note(self, call_id: str, **facts: str) -> None: ...
+    def note_tag(self, call_id: str, tag: str) -> None: ...
+    def note_visit(self, call_id: str, flow: str, node: str) -> None: ...
+    def note_language(self, call_id: str, language: str) -> None: ...
+
+
 class FlowRun:
     """One call's walk through one flow."""
 
-    def __init__(self, call: Call, flow: Flow, services: Any) -> None:
+    def __init__(self, call: Call[FlowServices], flow: Flow, services: FlowServices) -> None:
         self.call = call
         self.flow = flow
         self.services = services
@@ -135,11 +170,10 @@ class FlowRun:
         """The emergency announcement, when one is on: in the caller's language (else the
         flow's default, else any), each language's text once per call. Play-only: no key
         skips it. A failure to read it is logged and the call goes on."""
-        announcements = getattr(self.services, "announcements", None)
-        if announcements is None or self.language in self._announced:
+        if self.language in self._announced:
             return
         try:
-            texts = announcements.current(self.services.clock())
+            texts = self.services.announcements.current(self.services.clock())
         except Exception as exc:
             log.error("call %s: announcement not read: %s", self.call.id, exc)
             return
@@ -317,12 +351,12 @@ class FlowRun:
             self.call.stream_file("please-try-again")
 
 
-def predicted_wait(services: Any, queue: str) -> tuple[float | None, float | None]:
+def predicted_wait(services: FlowServices, queue: str) -> tuple[float | None, float | None]:
     """(the live state's estimate of a new caller's wait, the queue's overflow threshold),
     either None when unknown (no AMI, no threshold): then the caller simply queues."""
-    monitor = getattr(services, "queue_monitor", None)
-    config = (getattr(services, "queues", None) or {}).get(queue)
-    limit = getattr(config, "overflow_wait", None)
+    monitor = services.queue_monitor
+    config = services.queues.get(queue)
+    limit = config.overflow_wait if config is not None else None
     if monitor is None or limit is None:
         return None, limit
     try:

@@ -26,8 +26,8 @@ from typing import Any
 
 import yaml
 
-from ivr.core.live_state import ACTIVE_CALLS
 from ivr.ami.client import ActionFailed, ActionTimeout, AmiError, NotConnected
+from ivr.core.live_state import ACTIVE_CALLS
 from ivr.flow.model import SUPPORTED_LANGUAGES
 from ivr.flow.yaml_reader import Problem
 from ivr.queues.config import (

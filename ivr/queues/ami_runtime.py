@@ -7,9 +7,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from ivr.ami.client import AmiClient
+from ivr.core.clock import Clock
+from ivr.core.live_state import LiveState
 from ivr.core.settings import Settings
 from ivr.queues.dialer import CallbackDialer
 from ivr.queues.monitor import QueueMonitor
+from ivr.records.callbacks import CallbackList
 from ivr.wire.ami import Message
 
 log = logging.getLogger(__name__)
@@ -27,18 +30,22 @@ class AmiRuntime:
 
 
 def start_ami(
-    settings: Settings, services: Any, default_queue: str = "insurance", **dialer_options: Any
+    settings: Settings,
+    state: LiveState,
+    callbacks: CallbackList,
+    clock: Clock,
+    default_queue: str = "insurance",
+    **dialer_options: Any,
 ) -> AmiRuntime | None:
     """Connect to Asterisk's AMI (``IVR_AMI_*``) when ``ami_host`` is set, else None.
 
-    Sets ``services.queue_monitor`` so the flow engine can ask for wait estimates. The client
-    reconnects by itself; ``stop()`` ends the dialer and logs off.
+    Its ``monitor`` is what the flow engine asks for wait estimates. The client reconnects by
+    itself; ``stop()`` ends the dialer and logs off.
     """
     if not settings.ami_host:
         return None
-    clock = lambda: services.clock()  # noqa: E731  (tests move the clock after building)
-    database = services.callbacks.database
-    monitor = QueueMonitor(services.state, database, clock, callbacks=services.callbacks)
+    database = callbacks.database
+    monitor = QueueMonitor(state, database, clock, callbacks=callbacks)
     holder: dict[str, CallbackDialer] = {}
 
     def on_event(event: Message) -> None:
@@ -55,10 +62,9 @@ def start_ami(
         on_connect=monitor.rebuild,
     )
     dialer = CallbackDialer(
-        services.callbacks, monitor, client, clock, default_queue=default_queue, **dialer_options
+        callbacks, monitor, client, clock, default_queue=default_queue, **dialer_options
     )
     holder["dialer"] = dialer
-    services.queue_monitor = monitor
     client.start()
     dialer.start()
     log.info("AMI: client for %s:%d started", settings.ami_host, settings.ami_port)

@@ -5,21 +5,34 @@ from __future__ import annotations
 
 import logging
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 from zoneinfo import ZoneInfo
 
 from ivr.core.privacy import mask_number
 from ivr.self_service.caller_id import caller_number
 from ivr.self_service.repeat_back import choose
 from ivr.self_service.texts import say
+from ivr.voice.call import Call, VoiceServices
 
 if TYPE_CHECKING:
-    from ivr.voice.call import Call
+    from ivr.core.clock import Clock
+    from ivr.records.callbacks import CallbackList
+
+
+class HelpServices(VoiceServices, Protocol):
+    """What offering help needs of the running IVR: the callback list and the clock."""
+
+    @property
+    def callbacks(self) -> CallbackList: ...
+
+    @property
+    def clock(self) -> Clock: ...
+
 
 log = logging.getLogger(__name__)
 
 
-def offer_help(call: Call, reason: str, first: str = "") -> str:
+def offer_help(call: Call[HelpServices], reason: str, first: str = "") -> str:
     """Say ``first`` (a text name of ``texts.SAY``) and offer an agent or a callback.
 
     Returns "agent" (the flow routes to its agent queue), "callback" (booked and told), or
@@ -34,7 +47,7 @@ def offer_help(call: Call, reason: str, first: str = "") -> str:
     return "failed"
 
 
-def book_callback(call: Call, reason: str) -> str:
+def book_callback(call: Call[HelpServices], reason: str) -> str:
     """Put the caller on the callback list (once per number and day) and tell them."""
     number = caller_number(call.env.callerid)
     if not number:
@@ -56,7 +69,7 @@ def book_callback(call: Call, reason: str) -> str:
     return "callback"
 
 
-def local_day(call: Call) -> date:
+def local_day(call: Call[HelpServices]) -> date:
     """Today at the hotline (the flow's time zone), for one callback per number per day."""
     zone = ZoneInfo(call.notes.timezone or "UTC")
     day: date = call.services.clock().astimezone(zone).date()

@@ -16,14 +16,14 @@ from ivr.voice.listen import listen, listen_digits
 from ivr.voice.texts import BUILT_IN
 
 if TYPE_CHECKING:
-    from ivr.voice.call import Call
+    from ivr.voice.call import Call, VoiceServices
 
 CHOICE_TIMEOUT = 5.0
 NUMBER_TIMEOUT = 8.0
 
 
 def choose(
-    call: Call, text: str, menu: str, keys: str, private: str = "", tries: int = 3
+    call: Call[VoiceServices], text: str, menu: str, keys: str, private: str = "", tries: int = 3
 ) -> str | None:
     """Say ``text`` and take one of ``keys``, pressed or said (the phrases of ``menu`` in
     ``ivr.self_service.texts.ANSWERS``); None after ``tries`` tries without one."""
@@ -48,7 +48,7 @@ def read_back(digits: str, language: str) -> str:
     return say("you_entered", language, digits=say_digits(digits, language))
 
 
-def confirm_number(call: Call, digits: str) -> bool | None:
+def confirm_number(call: Call[VoiceServices], digits: str) -> bool | None:
     """Read ``digits`` back; True when the caller says it is right, False to re-enter, None
     when they do not answer."""
     text = f"{read_back(digits, call.language)} {say('confirm', call.language)}"
@@ -57,7 +57,7 @@ def confirm_number(call: Call, digits: str) -> bool | None:
 
 
 def capture_number(
-    call: Call, ask: str, lengths: tuple[int, ...], wrong_length: str, tries: int = 3
+    call: Call[VoiceServices], ask: str, lengths: tuple[int, ...], wrong_length: str, tries: int = 3
 ) -> str | None:
     """A number of one of ``lengths`` digits, keyed in or said, and confirmed by the caller
     after it is read back; None after ``tries`` entries that failed or a caller who stopped

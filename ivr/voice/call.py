@@ -15,7 +15,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Generic, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from ivr.asr.registry import Recognizers
 from ivr.tts import PromptCache
@@ -105,6 +105,14 @@ class VoiceServices(Protocol):
 
     @property
     def recognizers(self) -> Recognizers | None: ...
+
+
+class CallScript(Protocol):
+    """A registered script as the layers under the AGI server see it: something that runs on
+    a call and ends with an outcome. (The flow file names it, so the lookup is by name.)"""
+
+    @property
+    def run(self) -> Callable[[Any], str | None]: ...
 
 
 @dataclass
