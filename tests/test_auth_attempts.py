@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from ivr.core.live_state import MemoryState, RedisState
+from ivr.core.phone import normalize_phone
 from ivr.self_service.attempts import AuthAttempts
-from ivr.self_service.caller_id import caller_number
 
 
 @pytest.fixture(params=["memory", "redis"])
@@ -80,4 +80,4 @@ def test_keys_hold_no_numbers() -> None:
     ],
 )
 def test_caller_number(raw: str, number: str) -> None:
-    assert caller_number(raw) == number
+    assert normalize_phone(raw) == number

@@ -11,10 +11,10 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from ivr.agi_scripts import script_outcomes
+from ivr.core.languages import LANGUAGES
 from ivr.flow.hours import is_open
 from ivr.flow.loader import FlowError, Problem, check_text, load_flow, load_flows
 from ivr.flow.model import (
-    SUPPORTED_LANGUAGES,
     Flow,
     HoursNode,
     LanguageNode,
@@ -100,7 +100,7 @@ def test_the_sample_flow_loads() -> None:
     flow = load_flow(SAMPLE, known_scripts=SCRIPTS)
     assert flow.id == "health_hotline" and flow.source == str(SAMPLE)
     assert flow.numbers == ("19001234", "02838001234")
-    assert flow.languages == SUPPORTED_LANGUAGES and flow.default_language == "vi"
+    assert flow.languages == LANGUAGES and flow.default_language == "vi"
     choose = flow.node(flow.start)
     assert isinstance(choose, LanguageNode) and choose.options == {"1": "vi", "2": "zh", "3": "en"}
     main = flow.node(choose.next)

@@ -40,8 +40,8 @@ from typing import Any
 
 from ivr.accounts import Balance, Insured, LookupUnavailable, Movement, Proof
 from ivr.accounts.http_request import JsonClient
-from ivr.accounts.inputs import clean_mobile, clean_number
 from ivr.accounts.mapping import dig, load_mapping
+from ivr.core.phone import clean_number, normalize_phone
 
 RECENT = 5  # movements kept with a balance, as the local backend does
 _HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")  # an RFC 9110 token
@@ -90,7 +90,7 @@ class HttpAccounts:
         return self._person(self._field(reply, "person"), "find")
 
     def by_mobile(self, mobile: str) -> list[Insured]:
-        mobile = clean_mobile(mobile)
+        mobile = normalize_phone(mobile)
         if not mobile:
             return []
         reply = self._get("by_mobile", mobile=mobile)
@@ -217,6 +217,6 @@ class HttpAccounts:
             insurance_number=self._text(data, "insurance_number", where),
             national_id=self._text(data, "national_id", where),
             name=self._text(data, "name", where),
-            mobile=clean_mobile(str(mobile)) if isinstance(mobile, str | int) else "",
+            mobile=normalize_phone(str(mobile)) if isinstance(mobile, str | int) else "",
             language=language if isinstance(language, str) and language else None,
         )

@@ -15,11 +15,12 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from ivr.accounts import Balance, Insured, LookupUnavailable, Movement, Proof
-from ivr.accounts.inputs import clean_mobile, clean_number, parse_birth_date
+from ivr.accounts.inputs import parse_birth_date
 from ivr.accounts.money import from_minor
 from ivr.accounts.pins import check_pin
 from ivr.core.db import Database
 from ivr.core.models import Account, AccountTransaction, Person
+from ivr.core.phone import clean_number, normalize_phone
 from ivr.core.privacy import mask_digits_in
 
 log = logging.getLogger(__name__)
@@ -80,7 +81,7 @@ class LocalAccounts:
 
     def by_mobile(self, mobile: str) -> list[Insured]:
         """Persons registered with this mobile (any national or international form)."""
-        mobile = clean_mobile(mobile)
+        mobile = normalize_phone(mobile)
         if not mobile:  # persons with no registered mobile must not match a hidden caller ID
             return []
         query = select(Person).where(Person.mobile == mobile).order_by(Person.id)

@@ -18,7 +18,8 @@ from ivr.admin.auth import supervisor, viewer
 from ivr.admin.context import AdminContext, admin_of
 from ivr.admin.pages import render
 from ivr.admin.users import User
-from ivr.records.announcements import LANGUAGES, AnnouncementError, Announcements
+from ivr.core.languages import LANGUAGES
+from ivr.records.announcements import AnnouncementError, Announcements
 
 router = APIRouter()
 DEFAULT_ZONE = "Asia/Ho_Chi_Minh"

@@ -26,11 +26,11 @@ from ivr.admin.auth import supervisor, viewer
 from ivr.admin.context import AdminContext, admin_of
 from ivr.admin.pages import render
 from ivr.admin.users import User
+from ivr.core.languages import LANGUAGES
 from ivr.core.models import UnansweredQuestion
 from ivr.kb import KbStore, KnowledgeBase
 from ivr.kb.csvfile import CsvError
 from ivr.kb.editing import EntryForm, import_text, problems_of, try_question
-from ivr.kb.store import LANGUAGES
 
 router = APIRouter()
 

@@ -21,7 +21,7 @@ from ivr.admin.auth import admin, supervisor, viewer
 from ivr.admin.context import AdminContext, admin_of
 from ivr.admin.pages import render
 from ivr.admin.users import User
-from ivr.flow.model import SUPPORTED_LANGUAGES
+from ivr.core.languages import LANGUAGES
 from ivr.queues.admin import (
     AGENT_BUCKETS,
     CHOICES,
@@ -257,7 +257,7 @@ def _settings(
         values=values,
         choices=CHOICES,
         statuses=OVERFLOW_CHOICES,
-        languages=SUPPORTED_LANGUAGES,
+        languages=LANGUAGES,
         ami=admin_of(request).ami is not None,
         **{"problems": [], "fields": {}, "result": None, "conflict": False, **extra},
     )

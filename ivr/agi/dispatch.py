@@ -8,6 +8,7 @@ import time
 from ivr.agi.registry import Script
 from ivr.agi.services import AgiCall
 from ivr.voice.call import AgiError, CallerHungUp
+from ivr.wire.channel_vars import IVR_ERROR
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +55,6 @@ def _unknown_script(call: AgiCall, name: str, scripts: dict[str, Script]) -> Non
     log.error("call %s: %s", call.id, message)
     try:
         call.verbose(message, 1)
-        call.set_variable("IVR_ERROR", f"unknown-script:{name}")
+        call.set_variable(IVR_ERROR, f"unknown-script:{name}")
     except (CallerHungUp, AgiError):
         pass

@@ -17,9 +17,9 @@ import math
 from ivr.accounts import Insured, LookupUnavailable, Proof
 from ivr.agi.registry import register
 from ivr.agi.services import AgiCall
+from ivr.core.phone import normalize_phone
 from ivr.core.privacy import mask_number
 from ivr.self_service.attempts import AuthAttempts
-from ivr.self_service.caller_id import caller_number
 from ivr.self_service.help import offer_help
 from ivr.self_service.repeat_back import capture_number, choose
 from ivr.self_service.texts import say
@@ -37,7 +37,7 @@ def run(call: AgiCall) -> str:
     if isinstance(call.notes.insured, Insured):
         return "ok"
     attempts = attempts_of(call)
-    caller = caller_number(call.env.callerid)
+    caller = normalize_phone(call.env.callerid)
     if attempts.locked(caller):
         return _locked(call, attempts)
     try:

@@ -15,6 +15,7 @@ from ivr.core.privacy import mask_number
 from ivr.flow.engine import FlowRun
 from ivr.flow.model import Flow
 from ivr.voice.call import AgiError, CallerHungUp
+from ivr.wire.channel_vars import CHANNEL_LANGUAGE, IVR_ERROR, IVR_FLOW, IVR_NODE, IVR_PATH
 
 log = logging.getLogger(__name__)
 
@@ -59,25 +60,25 @@ def run(call: AgiCall) -> None:
 
 
 def _resume(call: AgiCall, flow: Flow, flow_run: FlowRun, status: str) -> None:
-    language = call.get_variable("CHANNEL(language)")
+    language = call.get_variable(CHANNEL_LANGUAGE)
     if language in flow.languages:
         flow_run.language = language
-    prior = call.get_variable("IVR_PATH")
+    prior = call.get_variable(IVR_PATH)
     if prior:
         flow_run.path = prior.split(">")
-    flow_run.resume_after_queue(call.get_variable("IVR_NODE") or "", status)
+    flow_run.resume_after_queue(call.get_variable(IVR_NODE) or "", status)
 
 
 def _flow_for(call: AgiCall, resuming: bool, number: str) -> Flow | None:
     flows = call.services.flows.current()
     if resuming:
-        return flows.get(call.get_variable("IVR_FLOW") or "")
+        return flows.get(call.get_variable(IVR_FLOW) or "")
     return flows.for_number(number)
 
 
 def _not_in_service(call: AgiCall, number: str) -> None:
     log.error("call %s: no flow serves the dialled number %s", call.id, mask_number(number))
-    call.set_variable("IVR_ERROR", "no-flow")
+    call.set_variable(IVR_ERROR, "no-flow")
     call.answer()
     call.turn(call.services.prompts.audio(NOT_IN_SERVICE, "en"))
     call.hangup()
@@ -98,7 +99,7 @@ def _finish(call: AgiCall, flow_run: FlowRun, outcome: str) -> None:
     services = call.services
     try:
         if flow_run.path:
-            call.set_variable("IVR_PATH", ">".join(flow_run.path))
+            call.set_variable(IVR_PATH, ">".join(flow_run.path))
     except (CallerHungUp, AgiError):
         pass
     services.call_ended(call.id, flow_run.flow.id, outcome, queue=flow_run.queue)

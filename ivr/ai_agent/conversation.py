@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING
 from ivr.ai_agent.intents import detect
 from ivr.ai_agent.message import take_message
 from ivr.ai_agent.texts import say
+from ivr.core.phone import is_mobile, normalize_phone
 from ivr.core.privacy import mask_digits_in, mask_number
-from ivr.self_service.caller_id import caller_number, is_mobile
 from ivr.self_service.help import book_callback
 from ivr.voice.listen import listen
 
@@ -185,11 +185,11 @@ class Conversation:
         return self._help("no-recognizer")
 
     def _can_text(self) -> bool:
-        return is_mobile(caller_number(self.call.env.callerid))
+        return is_mobile(normalize_phone(self.call.env.callerid))
 
     def _send_answer(self) -> str:
         call, hit = self.call, self.last_answer
-        number = caller_number(call.env.callerid)
+        number = normalize_phone(call.env.callerid)
         if not is_mobile(number) or hit is None:
             return say("sms_impossible", self.language)
         try:

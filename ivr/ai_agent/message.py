@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ivr.ai_agent.texts import say
+from ivr.core.phone import is_mobile, normalize_phone
 from ivr.core.privacy import mask_number
-from ivr.self_service.caller_id import caller_number, is_mobile
 from ivr.tts.verbalize import say_digits
 from ivr.voice.listen import listen
 
@@ -58,7 +58,7 @@ def _open_ticket(call: AgentCall, text: str, audio: bytes, reason: str) -> str:
     recording = save_recording(services.settings.data_dir / "recordings", call.id, audio)
     insured = call.notes.insured
     opened = services.tickets.open(
-        caller=caller_number(call.env.callerid) or call.env.callerid or "",
+        caller=normalize_phone(call.env.callerid) or call.env.callerid or "",
         language=call.language,
         summary=text or NOT_TRANSCRIBED,
         call_id=call.id,
@@ -70,7 +70,7 @@ def _open_ticket(call: AgentCall, text: str, audio: bytes, reason: str) -> str:
     services.note_tag(call.id, "ticket")
     spoken = say_digits(opened.reference, call.language)
     call.say(say("ticket_opened", call.language, reference=spoken), private="ticket reference")
-    number = caller_number(call.env.callerid)
+    number = normalize_phone(call.env.callerid)
     if is_mobile(number):
         services.tickets.send_sms(opened.reference, number)
         if services.sms_worker is not None:

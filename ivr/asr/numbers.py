@@ -32,7 +32,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 
-LANGUAGES = ("vi", "zh", "en")
+from ivr.core.languages import LANGUAGES
 
 
 def _counted(words: str, first: int) -> list[tuple[str, int]]:

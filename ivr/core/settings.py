@@ -57,7 +57,7 @@ class Settings:
     models_catalog: str = "https://alphacephei.com/vosk/models/model-list.json"
     # Text to speech: engine per language.
     tts: str = "vi=pyttsx3,zh=pyttsx3,en=pyttsx3"
-    # The web side (SMS delivery reports now, the admin web later).
+    # The web side: the admin web, SMS delivery reports, /healthz.
     http_host: str = "127.0.0.1"
     http_port: int = 8080
     # How gateways reach the web side (Kannel's dlr-url); default http://<http_host>:<port>.

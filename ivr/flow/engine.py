@@ -33,6 +33,7 @@ from ivr.voice.call import Call, CallerHungUp, CallScript, VoiceServices
 from ivr.voice.listen import listen
 from ivr.voice.texts import BUILT_IN
 from ivr.voice.turn import TurnResult, TurnSpec
+from ivr.wire.channel_vars import IVR_FLOW, IVR_NODE, IVR_QUEUE, IVR_QUEUE_TIMEOUT
 
 log = logging.getLogger(__name__)
 
@@ -300,10 +301,10 @@ class FlowRun:
             call.verbose(f"ivr: queue {node.queue}: predicted wait {wait:.0f} s > {limit} s", 3)
             return self._left_queue(node, "LONGWAIT")
         self.services.note(call.id, handled_by="human")
-        call.set_variable("IVR_FLOW", self.flow.id)
-        call.set_variable("IVR_NODE", node.id)
-        call.set_variable("IVR_QUEUE_TIMEOUT", str(node.timeout))
-        call.set_variable("IVR_QUEUE", node.queue)
+        call.set_variable(IVR_FLOW, self.flow.id)
+        call.set_variable(IVR_NODE, node.id)
+        call.set_variable(IVR_QUEUE_TIMEOUT, str(node.timeout))
+        call.set_variable(IVR_QUEUE, node.queue)
         self.outcome = "queue"
         self.queue = node.queue
         return None

@@ -22,9 +22,9 @@ from typing import Any
 
 import yaml
 
+from ivr.core.languages import LANGUAGES
 from ivr.flow.hours import Hours
 from ivr.flow.model import (
-    SUPPORTED_LANGUAGES,
     Flow,
     FlowSet,
     HangupNode,
@@ -258,10 +258,10 @@ class _Reader(NodeValues):
         valid = True
         for i, item in enumerate(self.items(field[1], path, "a list such as [vi, zh, en]")):
             language = self.read_language((field[0], item), f"{path}.{i}", owner)
-            valid = valid and language in SUPPORTED_LANGUAGES
+            valid = valid and language in LANGUAGES
             if language in languages:
                 self.report(item, f"{path}.{i}", f"'{language}' is listed twice")
-            elif language in SUPPORTED_LANGUAGES:
+            elif language in LANGUAGES:
                 languages.append(language)
         if isinstance(field[1], yaml.SequenceNode) and not field[1].value:
             self.report(field[0], path, "list at least one language")

@@ -13,8 +13,6 @@ from typing import Any
 
 from ivr.flow.hours import Hours
 
-SUPPORTED_LANGUAGES = ("vi", "zh", "en")
-
 # The values Asterisk's Queue() leaves in ${QUEUESTATUS} when the caller comes back unanswered.
 QUEUE_STATUSES = frozenset(
     {"TIMEOUT", "FULL", "JOINEMPTY", "LEAVEEMPTY", "JOINUNAVAIL", "LEAVEUNAVAIL", "CONTINUE"}

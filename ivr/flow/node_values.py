@@ -15,6 +15,7 @@ from typing import Any
 
 import yaml
 
+from ivr.core.languages import LANGUAGES
 from ivr.flow.hours import (
     DAYS,
     Interval,
@@ -25,7 +26,7 @@ from ivr.flow.hours import (
     parse_holiday,
     parse_interval,
 )
-from ivr.flow.model import DTMF_KEYS, QUEUE_STATUSES, SUPPORTED_LANGUAGES, Text
+from ivr.flow.model import DTMF_KEYS, QUEUE_STATUSES, Text
 from ivr.flow.yaml_reader import Field, YamlReader, did_you_mean, join_path
 
 QUEUE_NAME = re.compile(r"[a-z][a-z0-9-]*")
@@ -45,7 +46,7 @@ class NodeValues(YamlReader):
     # -- languages, time zones, texts ---------------------------------------------------------
     def read_language(self, field: Field, path: str, owner: str) -> str:
         language = self.scalar(field[1], path, "a language")
-        choices = self.languages or SUPPORTED_LANGUAGES
+        choices = self.languages or LANGUAGES
         if language and language not in choices:
             which = "the flow's languages" if self.languages else "the supported languages"
             message = f"'{language}' is not one of {which} ({', '.join(choices)})"

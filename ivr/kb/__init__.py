@@ -15,8 +15,9 @@ import logging
 import threading
 from typing import Any
 
+from ivr.core.languages import LANGUAGES
 from ivr.kb.retrieval import Hit, Index
-from ivr.kb.store import LANGUAGES, VERSION_KEY, Draft, Entry, KbStore
+from ivr.kb.store import VERSION_KEY, Draft, Entry, KbStore
 
 __all__ = ["Draft", "Entry", "Hit", "KbStore", "KnowledgeBase"]
 

@@ -14,11 +14,11 @@ import sys
 from pathlib import Path
 
 from ivr.core.db import Database, migrate
+from ivr.core.languages import LANGUAGES
 from ivr.core.live_state import make_state
 from ivr.core.settings import Settings
 from ivr.kb import KbStore, KnowledgeBase
 from ivr.kb.csvfile import CsvError
-from ivr.kb.store import LANGUAGES
 
 
 def command(args: argparse.Namespace, settings: Settings) -> int:

@@ -14,9 +14,10 @@ import io
 from dataclasses import dataclass
 from typing import Any
 
+from ivr.core.languages import LANGUAGES
 from ivr.kb import Draft, Entry, KbStore, KnowledgeBase
 from ivr.kb.csvfile import CsvError, read_csv
-from ivr.kb.store import KEY, LANGUAGES
+from ivr.kb.store import KEY
 
 MAX_QUESTION = 300  # characters of the question and of each alternate
 MAX_ALTERNATES = 30

@@ -22,12 +22,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ivr.core.db import Database
+from ivr.core.languages import LANGUAGES
 from ivr.core.models import KbEntry, KbEntryVersion, UnansweredQuestion
 from ivr.core.privacy import mask_digits_in
 from ivr.kb.text import fold
 
 log = logging.getLogger(__name__)
-LANGUAGES = ("vi", "zh", "en")
 KEY = re.compile(r"[a-z0-9][a-z0-9-]{0,79}")
 VERSION_KEY = "kb:version"
 

@@ -27,8 +27,8 @@ from typing import Any
 import yaml
 
 from ivr.ami.client import ActionFailed, ActionTimeout, AmiError, NotConnected
+from ivr.core.languages import LANGUAGES
 from ivr.core.live_state import ACTIVE_CALLS
-from ivr.flow.model import SUPPORTED_LANGUAGES
 from ivr.flow.yaml_reader import Problem
 from ivr.queues.config import (
     OVERFLOW_CHOICES,
@@ -215,7 +215,7 @@ def wait_until(check: Callable[[], bool], timeout: float = 2.0) -> bool:
 NUMBERS = ("ring_timeout", "retry", "wrapup", "max_wait", "max_length", "announcements.frequency")
 OPTIONAL_NUMBERS = ("announcements.periodic.every", "overflow.predicted_wait")
 LISTS = ("members", "dynamic_members")
-TEXTS = tuple(f"announcements.periodic.text.{lang}" for lang in SUPPORTED_LANGUAGES)
+TEXTS = tuple(f"announcements.periodic.text.{lang}" for lang in LANGUAGES)
 CHOICES = {
     "strategy": STRATEGIES,
     "announcements.position": ("yes", "no"),
@@ -292,8 +292,7 @@ def apply_form(data: dict[str, Any], form: Mapping[str, Any]) -> dict[str, Any]:
             data.pop(name, None)
     every = _number(form.get("announcements.periodic.every", ""))
     texts = {
-        lang: str(form.get(f"announcements.periodic.text.{lang}", "")).strip()
-        for lang in SUPPORTED_LANGUAGES
+        lang: str(form.get(f"announcements.periodic.text.{lang}", "")).strip() for lang in LANGUAGES
     }
     announcements = data.setdefault("announcements", {})
     if every in ("", 0):

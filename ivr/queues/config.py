@@ -22,8 +22,9 @@ from typing import Any
 
 import yaml
 
+from ivr.core.languages import LANGUAGES
 from ivr.flow.hours import Hours
-from ivr.flow.model import OVERFLOW_STATUSES, QUEUE_STATUSES, SUPPORTED_LANGUAGES
+from ivr.flow.model import OVERFLOW_STATUSES, QUEUE_STATUSES
 from ivr.flow.node_values import NodeValues
 from ivr.flow.yaml_reader import Field, Problem, did_you_mean, join_path
 
@@ -295,8 +296,8 @@ class _QueueReader(NodeValues):
         texts: dict[str, str] = {}
         for key, value in self.pairs(field_[1], path, "a mapping of language to text (vi: ...)"):
             key_path = join_path(path, key.value)
-            if key.value not in SUPPORTED_LANGUAGES:
-                choices = ", ".join(SUPPORTED_LANGUAGES)
+            if key.value not in LANGUAGES:
+                choices = ", ".join(LANGUAGES)
                 self.report(key, key_path, f"'{key.value}' is not a language ({choices})")
             elif text := self.scalar(value, key_path, "a text"):
                 texts[str(key.value)] = text

@@ -35,6 +35,7 @@ from ivr.core.privacy import mask_number
 from ivr.queues.monitor import QUEUES, QueueMonitor
 from ivr.records.callbacks import CallbackList
 from ivr.wire.ami import Message
+from ivr.wire.channel_vars import CHANNEL_LANGUAGE, IVR_CALLBACK_ID, IVR_LANGUAGE
 
 log = logging.getLogger(__name__)
 
@@ -140,9 +141,9 @@ class CallbackDialer:
             self._closed(action_id, "invalid-number", answered=False, attempts=0)
             return 0
         variables = [
-            f"IVR_CALLBACK_ID={row.id}",
-            f"IVR_LANGUAGE={row.language}",
-            f"CHANNEL(language)={row.language}",
+            f"{IVR_CALLBACK_ID}={row.id}",
+            f"{IVR_LANGUAGE}={row.language}",
+            f"{CHANNEL_LANGUAGE}={row.language}",
         ]
         try:
             self.client.action(

@@ -36,6 +36,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from ivr.core.db import Database
+from ivr.core.languages import LANGUAGES
 from ivr.core.live_state import LiveState
 from ivr.core.privacy import mask_number
 from ivr.queues.records import QueueRecords
@@ -46,7 +47,6 @@ log = logging.getLogger(__name__)
 
 QUEUES = "queues"
 AGENTS = "agents"
-LANGUAGES = ("vi", "zh", "en")
 # AST_DEVICE_* (Status: of QueueMember*) -> our agent state. Unknown counts as free, as
 # app_queue itself rings members whose device state is unknown.
 STATES = {

@@ -26,12 +26,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ivr.core.db import Database
+from ivr.core.languages import LANGUAGES
 from ivr.core.live_state import LiveState
 from ivr.core.models import Announcement
 
 log = logging.getLogger(__name__)
 
-LANGUAGES = ("vi", "zh", "en")
 VERSION_KEY = "announcement:version"
 CACHE_SECONDS = 2.0
 DEFAULT_MINUTES = 30

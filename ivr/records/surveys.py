@@ -7,7 +7,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from ivr.core.db import Database
@@ -53,8 +52,3 @@ class Surveys:
             return True
         except IntegrityError:
             return False
-
-    def of_call(self, call_id: str) -> SurveyResponse | None:
-        with self.database.session(readonly=True) as session:
-            query = select(SurveyResponse).where(SurveyResponse.call_id == call_id)
-            return session.scalar(query)

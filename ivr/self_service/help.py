@@ -8,8 +8,8 @@ from datetime import date
 from typing import TYPE_CHECKING, Protocol
 from zoneinfo import ZoneInfo
 
+from ivr.core.phone import normalize_phone
 from ivr.core.privacy import mask_number
-from ivr.self_service.caller_id import caller_number
 from ivr.self_service.repeat_back import choose
 from ivr.self_service.texts import say
 from ivr.voice.call import Call, VoiceServices
@@ -49,7 +49,7 @@ def offer_help(call: Call[HelpServices], reason: str, first: str = "") -> str:
 
 def book_callback(call: Call[HelpServices], reason: str) -> str:
     """Put the caller on the callback list (once per number and day) and tell them."""
-    number = caller_number(call.env.callerid)
+    number = normalize_phone(call.env.callerid)
     if not number:
         call.say(say("callback_hidden", call.language))
         return "failed"

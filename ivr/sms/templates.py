@@ -12,10 +12,11 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING
 
+from ivr.core.languages import LANGUAGES
+
 if TYPE_CHECKING:
     from ivr.accounts import Balance
 
-LANGUAGES = ("vi", "zh", "en")
 # Digits after the decimal point (ISO 4217 minor units); two for a currency not listed.
 MINOR_DIGITS = {"VND": 0, "CNY": 2, "USD": 2, "EUR": 2, "JPY": 0, "KRW": 0}
 # How vi and zh write a currency; other currencies are written with their ISO code.

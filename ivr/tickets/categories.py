@@ -20,9 +20,10 @@ from pathlib import Path
 
 import yaml
 
+from ivr.core.languages import LANGUAGES
+
 LEVEL1 = ("policy", "lookup", "transaction")
 FALLBACK = "general"
-LANGUAGES = ("vi", "zh", "en")
 Report = Callable[[yaml.Node, str], None]  # (where in the file, what is wrong)
 
 

@@ -21,12 +21,12 @@ import wave
 from collections import OrderedDict
 from pathlib import Path
 
+from ivr.core.languages import LANGUAGES
 from ivr.tts.espeak import SynthesisError
 from ivr.tts.recordings import read_pcm, recording_path
 from ivr.tts.stream import SpeechStream, Voice, clauses
 from ivr.tts.voices import DEFAULT_ENGINE, make_voice
 
-LANGUAGES = ("vi", "zh", "en")
 MEMORY_BYTES = 64 * 1024 * 1024  # ~70 minutes of 8 kHz speech
 
 

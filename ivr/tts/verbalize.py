@@ -24,7 +24,8 @@ import datetime
 import re
 from decimal import Decimal
 
-LANGUAGES = ("vi", "zh", "en")
+from ivr.core.languages import LANGUAGES
+
 _NEGATIVE = {"en": "minus", "vi": "âm", "zh": "负"}
 
 _EN_SMALL = (

@@ -29,6 +29,7 @@ from ivr.wire.agi import (
     command_line,
     parse_reply,
 )
+from ivr.wire.channel_vars import CHANNEL_LANGUAGE
 
 log = logging.getLogger(__name__)
 
@@ -271,7 +272,7 @@ class Call(Generic[S]):
         return reply.number
 
     def set_language(self, language: str) -> None:
-        self.set_variable("CHANNEL(language)", language)
+        self.set_variable(CHANNEL_LANGUAGE, language)
         self.language = language
 
     # -- media turns over AudioSocket -------------------------------------------------------

@@ -1,4 +1,4 @@
-"""The web side: Kannel's delivery reports now, the admin web later. One app factory."""
+"""The web side: the admin web, Kannel's delivery reports and /healthz. One app factory."""
 
 from ivr.web.app import make_app
 from ivr.web.server import WebServer, start_web

@@ -108,8 +108,3 @@ class FrameReader:
 
 def silence(ms: int = FRAME_MS) -> bytes:
     return bytes(SAMPLE_RATE * BYTES_PER_SAMPLE * ms // 1000)
-
-
-def split_frames(pcm: bytes, size: int = FRAME_BYTES) -> list[bytes]:
-    """Cut PCM into frames of ``size`` bytes; the last one may be short (as Asterisk's are)."""
-    return [pcm[i : i + size] for i in range(0, len(pcm), size)]
