@@ -23,7 +23,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from ivr.core.db import Database, migrate  # noqa: E402
 from ivr.core.settings import Settings  # noqa: E402
 from ivr.simulator.smsc import FakeSmsc  # noqa: E402
-from ivr.sms.gateway import Gateway, make_gateway  # noqa: E402
+from ivr.sms.gateway import Gateway  # noqa: E402
+from ivr.sms.gateways import make_gateway  # noqa: E402
 from ivr.sms.outbox import Outbox  # noqa: E402
 from ivr.sms.worker import SmsWorker  # noqa: E402
 from ivr.web import WebServer, make_app  # noqa: E402

@@ -30,7 +30,7 @@ from ivr.records.announcements import Announcements
 from ivr.records.callbacks import CallbackList
 from ivr.records.calls import CallRecords
 from ivr.records.surveys import Surveys
-from ivr.sms.gateway import make_gateway
+from ivr.sms.gateways import make_gateway
 from ivr.sms.outbox import Outbox
 from ivr.sms.worker import SmsWorker
 from ivr.tickets import Tickets

@@ -14,7 +14,7 @@ import pytest
 from ivr.core.db import Database, migrate
 from ivr.core.settings import Settings
 from ivr.sms.encoding import segments
-from ivr.sms.gateway import make_gateway
+from ivr.sms.gateways import make_gateway
 from ivr.sms.outbox import Outbox, SmsStatus, retry_delay
 from ivr.sms.worker import SmsWorker
 from ivr.web import WebServer, make_app

@@ -28,7 +28,7 @@ from ivr.admin.pages import render
 from ivr.admin.users import User
 from ivr.core.languages import LANGUAGES
 from ivr.core.models import UnansweredQuestion
-from ivr.kb import KbStore, KnowledgeBase
+from ivr.kb import KbStore, KnowledgeBase, csvfile
 from ivr.kb.csvfile import CsvError
 from ivr.kb.editing import EntryForm, import_text, problems_of, try_question
 
@@ -298,7 +298,7 @@ def export_csv(
         _language(language)
     out = io.StringIO()
     out.write("\ufeff")  # a byte-order mark, so spreadsheets read the file as UTF-8
-    _store(admin_of(request)).export_csv(out, language or None)
+    csvfile.export_csv(_store(admin_of(request)), out, language or None)
     name = f"knowledge-base-{language or 'all'}.csv"
     return Response(
         out.getvalue(),

@@ -18,7 +18,7 @@ from ivr.core.languages import LANGUAGES
 from ivr.core.live_state import make_state
 from ivr.core.settings import Settings
 from ivr.kb import KbStore, KnowledgeBase
-from ivr.kb.csvfile import CsvError
+from ivr.kb.csvfile import CsvError, export_csv, import_csv
 
 
 def command(args: argparse.Namespace, settings: Settings) -> int:
@@ -85,17 +85,17 @@ def search(args: argparse.Namespace, settings: Settings) -> int:
 def export(args: argparse.Namespace, settings: Settings) -> int:
     store = _store(settings)
     if args.file == "-":
-        store.export_csv(sys.stdout, args.language)
+        export_csv(store, sys.stdout, args.language)
         return 0
     with open(args.file, "w", encoding="utf-8", newline="") as file:
-        count = store.export_csv(file, args.language)
+        count = export_csv(store, file, args.language)
     print(f"{count} entries written to {args.file}")
     return 0
 
 
 def import_(args: argparse.Namespace, settings: Settings) -> int:
     with open(args.file, encoding="utf-8-sig", newline="") as file:  # -sig: Excel's BOM
-        changed = _store(settings).import_csv(file, by=_who(args))
+        changed = import_csv(_store(settings), file, by=_who(args))
     print(f"{changed} entries new or changed from {args.file}")
     return 0
 

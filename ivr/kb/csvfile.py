@@ -14,7 +14,7 @@ import csv
 from collections.abc import Iterable
 from typing import TextIO
 
-from ivr.kb.store import Draft, Entry, check
+from ivr.kb.store import Draft, Entry, KbStore, check
 
 COLUMNS = ("key", "language", "category", "tags", "question", "alternates", "answer", "active")
 TRUE = {"1", "yes", "true", "y", "x", "có", "是"}
@@ -100,3 +100,16 @@ def _draft(row: dict[str | None, str | list[str] | None]) -> Draft:
     )
     check(draft.key, draft.language, draft.category, draft.question, draft.answer)
     return draft
+
+
+def export_csv(store: KbStore, file: TextIO, language: str | None = None) -> int:
+    """Every entry of ``store`` (active or not) as CSV; how many rows."""
+    return write_csv(store.entries(language=language), file)
+
+
+def import_csv(store: KbStore, file: TextIO, by: str) -> int:
+    """Save the rows of a CSV file, all or none; how many entries changed.
+
+    :class:`CsvError` (a ValueError) lists every bad line; nothing is saved then.
+    """
+    return sum(changed for _, changed in store.save_all(read_csv(file), by))

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 import yaml
 from sqlalchemy import select
@@ -280,21 +280,6 @@ class KbStore:
             if row is None:
                 raise ValueError(f"no unanswered question {question_id}")
             row.status = status
-
-    def export_csv(self, file: TextIO, language: str | None = None) -> int:
-        """Every entry (active or not) as CSV (see ``ivr.kb.csvfile``); how many rows."""
-        from ivr.kb.csvfile import write_csv
-
-        return write_csv(self.entries(language=language), file)
-
-    def import_csv(self, file: TextIO, by: str) -> int:
-        """Save the rows of a CSV file, all or none; how many entries changed.
-
-        ``ivr.kb.csvfile.CsvError`` (a ValueError) lists every bad line; nothing is saved then.
-        """
-        from ivr.kb.csvfile import read_csv
-
-        return sum(changed for _, changed in self.save_all(read_csv(file), by))
 
 
 def _content(row: KbEntry) -> tuple[Any, ...]:

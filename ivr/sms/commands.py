@@ -11,7 +11,7 @@ import uuid
 from ivr.core.db import Database, migrate
 from ivr.core.privacy import mask_number
 from ivr.core.settings import Settings
-from ivr.sms.gateway import make_gateway
+from ivr.sms.gateways import make_gateway
 from ivr.sms.outbox import Outbox
 from ivr.sms.worker import SmsWorker
 

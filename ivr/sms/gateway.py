@@ -1,4 +1,4 @@
-"""The one small interface every SMS gateway has, and the choice of gateway from settings.
+"""The one small interface every SMS gateway has (the choice of one: ``ivr.sms.gateways``).
 
 A gateway either takes a message (``send`` returns its reference, or None when the gateway
 gives none) or raises: ``TemporaryFailure`` (down, overloaded, timed out: the worker retries
@@ -14,10 +14,7 @@ window to one database commit.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
-
-if TYPE_CHECKING:
-    from ivr.core.settings import Settings
+from typing import Protocol
 
 DEFAULT_TIMEOUT_S = 10.0
 
@@ -56,18 +53,3 @@ class Gateway(Protocol):
     def receipts(self) -> list[Receipt]: ...
 
     def close(self) -> None: ...
-
-
-def make_gateway(settings: Settings, timeout_s: float = DEFAULT_TIMEOUT_S) -> Gateway | None:
-    """The gateway ``IVR_SMS_GATEWAY`` names; None for ``none`` (messages stay queued)."""
-    if settings.sms_gateway == "kannel":
-        from ivr.sms.kannel import KannelGateway
-
-        return KannelGateway.from_settings(settings, timeout_s)
-    if settings.sms_gateway == "smpp":
-        from ivr.sms.smpp import SmppGateway
-
-        return SmppGateway.from_settings(settings, timeout_s)
-    if settings.sms_gateway == "none":
-        return None
-    raise ValueError(f"unknown SMS gateway {settings.sms_gateway!r}")
