@@ -15,6 +15,7 @@ from ivr.core.languages import LANGUAGES
 from ivr.flow.hours import is_open
 from ivr.flow.loader import FlowError, Problem, check_text, load_flow, load_flows
 from ivr.flow.model import (
+    Bands,
     Flow,
     HoursNode,
     LanguageNode,
@@ -525,3 +526,23 @@ def test_number_node() -> None:
         ("nodes.claim.digits.0", "must be between 1 and 20, not 0"),
         ("nodes.claim.save_as", "a name is lower-case letters, digits and _"),
     ]
+
+
+def test_a_menus_understanding_bands() -> None:
+    menu = '    options: {1: info, "2": hours}\n'
+    good = edit(menu, menu + "    understanding: {act: 0.7, confirm: 0.4}\n")
+    node = load_text(good).node("menu")
+    assert isinstance(node, MenuNode)
+    assert (node.understanding.act, node.understanding.confirm) == (0.7, 0.4)
+    default = load_text(BASE).node("menu")
+    assert isinstance(default, MenuNode) and default.understanding == Bands()
+    upside_down = edit(menu, menu + "    understanding: {act: 0.5, confirm: 0.7}\n")
+    problem = only_problem(upside_down)
+    assert (problem.path, problem.message) == (
+        "nodes.menu.understanding",
+        "confirm must not be above act",
+    )
+    too_big = edit(menu, menu + "    understanding: {act: 2}\n")
+    assert only_problem(too_big).message == "must be a number from 0 to 1, not '2'"
+    typo = edit(menu, menu + "    understanding: {acts: 0.7}\n")
+    assert "unknown key 'acts'; did you mean 'act'?" in only_problem(typo).message

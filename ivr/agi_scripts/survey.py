@@ -64,7 +64,8 @@ def run(call: AgiCall) -> str:
         heard = listen(call, prompt, grammar=GRAMMAR[language], max_digits=1)
         if heard.status == "digits" and heard.digits in ("1", "2", "3", "4", "5"):
             return _thank(call, int(heard.digits), "dtmf", handled_by, agent, queue)
-        score = spoken_score(heard.text, language) if heard.status == "speech" else None
+        said = heard.text or heard.transcript  # "I'd give you a five": the whole transcript
+        score = spoken_score(said, language) if heard.status in ("speech", "no-match") else None
         if score is not None:
             return _thank(call, score, "speech", handled_by, agent, queue)
         prompt = AGAIN[language] + " " + ASK[language]

@@ -17,10 +17,13 @@ from typing import Protocol
 class Hypothesis:
     """What was recognised: lower-case words ("" when nothing was), confidence 0..1.
 
-    In grammar mode ``text`` is one of the grammar's phrases, or "" (no match)."""
+    In grammar mode ``text`` is one of the grammar's phrases, or "" (no match: the whole
+    utterance is none of them); ``transcript`` is what the engine heard either way, so a
+    phrase said inside a sentence can still be found (``ivr.understanding``)."""
 
     text: str
     confidence: float
+    transcript: str = ""
 
 
 class Decoder(Protocol):

@@ -209,17 +209,19 @@ class VoskDecoder:
     def _hypothesis(self) -> Hypothesis:
         heard = [word for segment in self._segments for word in segment.get("result", [])]
         confidence = sum(word["conf"] for word in heard) / len(heard) if heard else 0.0
+        words = [word for word in heard if word["word"] != UNKNOWN]
+        text = " ".join(word["word"] for word in words).lower()
         if self._phrases is not None and self._exact:
             # One phrase, or one phrase said again ("agent, agent"); "[unk]", two different
-            # phrases or nothing is not an answer to the menu.
-            return Hypothesis(_one_phrase([w["word"] for w in heard], self._phrases), confidence)
-        words = [word for word in heard if word["word"] != UNKNOWN]
+            # phrases or nothing is not that answer (the transcript may still hold a phrase
+            # inside other words: "[unk] balance").
+            phrase = _one_phrase([w["word"] for w in heard], self._phrases)
+            return Hypothesis(phrase, confidence, text)
         confidence = sum(word["conf"] for word in words) / len(words) if words else 0.0
-        text = " ".join(word["word"] for word in words).lower()
         if self._phrases is None:
-            return Hypothesis(text, confidence)
+            return Hypothesis(text, confidence, text)
         phrase, score = closest_phrase(text, list(self._phrases.values()))
-        return Hypothesis(phrase, confidence * score if phrase else confidence)
+        return Hypothesis(phrase, confidence * score if phrase else confidence, text)
 
 
 def _one_phrase(words: list[str], phrases: dict[str, str]) -> str:

@@ -218,9 +218,9 @@ class WhisperDecoder:
             text, confidence = self._engine.transcribe(audio, self._grammar)
             if self._grammar is not None:
                 phrase, score = closest_phrase(text, self._grammar)
-                result = Hypothesis(phrase, confidence * score if phrase else confidence)
+                result = Hypothesis(phrase, confidence * score if phrase else confidence, text)
             else:
-                result = Hypothesis(text, confidence if text else 0.0)
+                result = Hypothesis(text, confidence if text else 0.0, text)
         with self._lock:
             self._result = result
         return result

@@ -15,6 +15,7 @@ from ivr.core.clock import Clock
 from ivr.flow.hours import is_open
 from ivr.flow.model import (
     OVERFLOW_STATUSES,
+    Bands,
     Flow,
     HangupNode,
     HoursNode,
@@ -27,8 +28,10 @@ from ivr.flow.model import (
     ScriptNode,
 )
 from ivr.records.announcements import Announcements, for_language
-from ivr.self_service.repeat_back import capture_number
+from ivr.self_service.repeat_back import capture_number, choose
 from ivr.tts.espeak import SynthesisError
+from ivr.understanding.choice import Choice
+from ivr.voice.answers import choice_of
 from ivr.voice.call import Call, CallerHungUp, CallScript, VoiceServices
 from ivr.voice.listen import listen
 from ivr.voice.texts import BUILT_IN
@@ -205,13 +208,15 @@ class FlowRun:
         invalid: dict[str, str] | None,
         no_input: dict[str, str] | None,
         phrases: dict[str, str] | None = None,
+        bands: Bands | None = None,
     ) -> str | None:
         """Play the menu, up to 1 + retries times; the chosen key, or None when it failed.
 
-        With ``phrases`` (phrase -> key) the caller may also answer by voice."""
+        With ``phrases`` (phrase -> key) the caller may also answer by voice: an answer in
+        words is taken, confirmed first or asked again as ``bands`` say."""
         preface: list[str] = []
         for _attempt in range(retries + 1):
-            key = self._hear(preface + texts, timeout, phrases or {})
+            key = self._hear(preface + texts, timeout, phrases or {}, bands or Bands())
             if key in options:
                 return key
             if key == NO_MATCH:
@@ -222,9 +227,9 @@ class FlowRun:
                 preface = [self.text(no_input, "timeout")]
         return None
 
-    def _hear(self, texts: list[str], timeout: float, phrases: dict[str, str]) -> str:
+    def _hear(self, texts: list[str], timeout: float, phrases: dict[str, str], bands: Bands) -> str:
         """One try of a menu: the key chosen by keypress or by voice, "" for no answer, or
-        ``NO_MATCH`` for speech that matched none of the phrases."""
+        ``NO_MATCH`` for speech that named no option surely enough (or was denied)."""
         if not phrases:
             result = self.say(texts, TurnSpec(max_digits=1, timeout=timeout))
             return result.digits if result.status == "digits" else ""
@@ -240,9 +245,22 @@ class FlowRun:
         )
         if heard.status == "digits":
             return heard.digits
-        if heard.status in ("speech", "no-match"):
-            return phrases.get(heard.text, NO_MATCH)
-        return ""
+        if heard.status not in ("speech", "no-match"):
+            return ""
+        choice = choice_of(heard, phrases, self.language)
+        band = choice.band(bands.act, bands.confirm)
+        self.call.verbose(f"ivr: answer {choice.key or '-'} ({choice.score:.2f}: {band})", 3)
+        if band == "act" and choice.key is not None:
+            return choice.key
+        if band == "confirm" and choice.key is not None and self._confirmed(choice, phrases):
+            return choice.key
+        return NO_MATCH
+
+    def _confirmed(self, choice: Choice, phrases: dict[str, str]) -> bool:
+        """ "Did you want <the option>?" The option is named by its first phrase."""
+        name = next(phrase for phrase, key in phrases.items() if key == choice.key)
+        question = BUILT_IN["confirm_option"][self.language].format(option=name)
+        return choose(self.call, question, "confirm", "12", tries=1) == "1"
 
     def _menu(self, node: MenuNode) -> str | None:
         key = self._ask(
@@ -253,6 +271,7 @@ class FlowRun:
             node.invalid_prompt,
             node.timeout_prompt,
             node.phrases(self.language),
+            node.understanding,
         )
         if key is None:
             self.call.verbose(f"ivr: menu {node.id} failed after {node.retries + 1} tries", 3)

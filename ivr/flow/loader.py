@@ -25,6 +25,7 @@ import yaml
 from ivr.core.languages import LANGUAGES
 from ivr.flow.hours import Hours
 from ivr.flow.model import (
+    Bands,
     Flow,
     FlowSet,
     HangupNode,
@@ -64,6 +65,7 @@ NODES: dict[str, tuple[type[Any], dict[str, str]]] = {
             "prompt": "texts!",
             "options": "key_refs!",
             "speech": "key_phrases",
+            "understanding": "bands",
             "timeout": "seconds",
             "retries": "retries",
             "invalid_prompt": "texts",
@@ -122,6 +124,7 @@ DEFAULTS: dict[str, Callable[[], Any]] = {
     "dates": frozenset,
     "status_refs": dict,
     "key_phrases": dict,
+    "bands": Bands,
     "outcome_refs": dict,
 }
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ivr.flow.hours import Hours
+from ivr.understanding.choice import ACT, CONFIRM
 
 # The values Asterisk's Queue() leaves in ${QUEUESTATUS} when the caller comes back unanswered.
 QUEUE_STATUSES = frozenset(
@@ -44,6 +45,16 @@ class PromptNode:
 
 
 @dataclass(frozen=True)
+class Bands:
+    """How sure an answer in words must be (``ivr.understanding.choice``, 0..1): ``act`` or
+    more, the option is taken; ``confirm`` or more, the caller is asked "Did you want ...?";
+    less, the menu is asked again."""
+
+    act: float = ACT
+    confirm: float = CONFIRM
+
+
+@dataclass(frozen=True)
 class MenuNode:
     """Ask for one key, or a phrase: ``options`` maps key -> node, ``speech`` maps key ->
     language -> phrases that choose the same option. After ``1 + retries`` failed tries
@@ -59,6 +70,7 @@ class MenuNode:
     timeout_prompt: Text | None
     on_failure: str
     speech: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)
+    understanding: Bands = field(default_factory=Bands)
 
     def phrases(self, language: str) -> dict[str, str]:
         """Phrase -> key for the options that can be chosen by speech in ``language``."""

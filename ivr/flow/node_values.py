@@ -26,8 +26,9 @@ from ivr.flow.hours import (
     parse_holiday,
     parse_interval,
 )
-from ivr.flow.model import DTMF_KEYS, QUEUE_STATUSES, Text
-from ivr.flow.yaml_reader import Field, YamlReader, did_you_mean, join_path
+from ivr.flow.model import DTMF_KEYS, QUEUE_STATUSES, Bands, Text
+from ivr.flow.yaml_reader import Field, YamlReader, describe, did_you_mean, join_path
+from ivr.understanding.choice import ACT, CONFIRM
 
 QUEUE_NAME = re.compile(r"[a-z][a-z0-9-]*")
 
@@ -159,6 +160,25 @@ class NodeValues(YamlReader):
                 per_language[language] = tuple(said)
             phrases[key.value] = per_language
         return phrases
+
+    def read_bands(self, field: Field, path: str, owner: str) -> Bands:
+        """``{act: 0.8, confirm: 0.55}``: both optional, 0..1, confirm at most act."""
+        values = {"act": ACT, "confirm": CONFIRM}
+        for key, value in self.pairs(field[1], path, "a mapping with act and confirm (0..1)"):
+            where = join_path(path, key.value)
+            if key.value not in values:
+                self.report(
+                    key, where, f"unknown key '{key.value}'{did_you_mean(key.value, values)}"
+                )
+                continue
+            raw = value.value.strip() if isinstance(value, yaml.ScalarNode) else ""
+            if not re.fullmatch(r"0(\.\d+)?|1(\.0+)?", raw):
+                self.report(value, where, f"must be a number from 0 to 1, not {describe(value)}")
+                continue
+            values[key.value] = float(raw)
+        if values["confirm"] > values["act"]:
+            self.report(field[1], path, "confirm must not be above act")
+        return Bands(values["act"], values["confirm"])
 
     def read_key_languages(self, field: Field, path: str, owner: str) -> dict[str, str]:
         return self.keyed(field, path, lambda f, p: self.read_language(f, p, owner))

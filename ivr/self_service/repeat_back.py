@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from ivr.self_service.texts import phrases, say
 from ivr.tts.verbalize import say_digits
+from ivr.voice.answers import choice_of
 from ivr.voice.listen import listen, listen_digits
 from ivr.voice.texts import BUILT_IN
 
@@ -37,9 +38,9 @@ def choose(
             max_digits=1,
             no_input_timeout=CHOICE_TIMEOUT,
         )
-        key = heard.digits if heard.status == "digits" else answers.get(heard.text, "")
-        if key and key in keys:
-            return key
+        choice = choice_of(heard, answers, call.language)
+        if choice.key and choice.key in keys and choice.band() == "act":
+            return choice.key
         preface = _retry_text(heard.status, call.language)
     return None
 

@@ -55,6 +55,7 @@ class Heard:
     interrupted: bool = False  # the caller spoke or pressed a key over the prompt
     speech_end: float | None = None  # monotonic time of the caller's last voiced frame
     engine: str = ""  # the recognizer that decoded it, "" when none listened
+    transcript: str = ""  # all the recognizer heard (a menu answer may hold its phrase inside)
     audio: bytes = b""  # the caller's speech (8 kHz slin), kept only when asked to record
 
 
@@ -110,7 +111,9 @@ def listen(
     finally:
         if decoder is not None:
             decoder.close()
-    heard = replace(heard, engine=engine.name if engine and heard.text else "")
+    heard = replace(
+        heard, engine=engine.name if engine and (heard.text or heard.transcript) else ""
+    )
     _log(call, heard, bool(grammar))
     return heard
 
@@ -170,6 +173,7 @@ def _turn(
         return Heard("digits", digits=result.digits, **common)  # type: ignore[arg-type]
     if result.status == "speech" and decoder is not None:
         hypothesis = decoder.finish()
+        common["transcript"] = hypothesis.transcript or hypothesis.text
         if hypothesis.text:
             return Heard("speech", hypothesis.text, hypothesis.confidence, **common)  # type: ignore[arg-type]
         return Heard("no-match", confidence=hypothesis.confidence, **common)  # type: ignore[arg-type]

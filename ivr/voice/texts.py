@@ -23,6 +23,11 @@ BUILT_IN = {
         "zh": "您输入的号码位数不对。",
         "en": "That number does not have the right number of digits.",
     },
+    "confirm_option": {
+        "vi": "Có phải quý khách muốn chọn {option}? Bấm 1 hoặc nói có; bấm 2 hoặc nói không.",
+        "zh": "您是要选{option}吗？是请按1或说“是”，不是请按2或说“不是”。",
+        "en": "Did you want {option}? Press 1 or say yes; press 2 or say no.",
+    },
     "apology": {
         "vi": "Xin lỗi, hệ thống đang gặp sự cố. Vui lòng gọi lại sau.",
         "zh": "抱歉，系统出现故障，请稍后再拨。",
