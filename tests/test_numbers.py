@@ -268,3 +268,29 @@ def test_unknown_language_is_named(call: Callable[[str, str], object]) -> None:
 def test_digit_words_unknown_language_is_named() -> None:
     with pytest.raises(ValueError, match="'fr'"):
         digit_words("fr")
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "digits"),
+    [
+        # a correction restates the last digits said
+        ("three five, no, three six", "en", "36"),
+        ("zero one two three five, no, three six", "en", "01236"),
+        ("one two three sorry one two four", "en", "124"),
+        ("no, four zero", "en", "40"),
+        ("ba năm, nhầm, ba sáu", "vi", "36"),
+        ("一二三不对一二四", "zh", "124"),
+        # "không" alone is a zero, never a correction; 洞 and 幺 are 0 and 1
+        ("ba năm không ba sáu", "vi", "35036"),
+        ("幺洞幺", "zh", "101"),
+        # read in groups, with pauses (the recognizer's commas) and "oh"
+        ("zero nine oh five, one two three, four five six", "en", "0905123456"),
+        # the recognizer's own formatting never changes a digit
+        ("408-7654", "en", "4087654"),
+        ("3,015", "en", "3015"),
+        ("30015", "en", "30015"),
+        ("Four, zero.", "en", "40"),
+    ],
+)
+def test_digit_strings_as_callers_read_them(text: str, language: str, digits: str) -> None:
+    assert digits_from_speech(text, language) == digits

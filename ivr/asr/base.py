@@ -42,8 +42,10 @@ class Engine(Protocol):
     language: str  # the language code it recognises ("en", "vi", "zh", "ko")
     streaming: bool  # decodes while the caller speaks (vosk) or on the whole utterance
 
-    def decoder(self, grammar: Sequence[str] | None = None) -> Decoder:
-        """A decoder for one turn; ``grammar`` limits it to these phrases (menus, yes/no)."""
+    def decoder(self, grammar: Sequence[str] | None = None, *, digits: bool = False) -> Decoder:
+        """A decoder for one turn; ``grammar`` limits it to these phrases (menus, yes/no);
+        ``digits``: the caller reads out a number, to be written as words ("four zero"), never
+        as the engine's numerals ("40"), so no formatting of the engine changes a digit."""
 
     @property
     def open_decoders(self) -> int:

@@ -51,7 +51,7 @@ _DIGIT_WORDS: dict[str, dict[str, str]] = {
         **{w: str(i) for w, i in _counted("một hai ba bốn năm sáu bảy tám chín", 1)},
     },
     "zh": {
-        **{"〇": "0", "幺": "1", "两": "2"},
+        **{"〇": "0", "洞": "0", "幺": "1", "两": "2"},
         **{c: str(i) for c, i in _counted(" ".join("零一二三四五六七八九"), 0)},
     },
 }
@@ -66,6 +66,13 @@ _FILLERS: dict[str, set[str] | list[str]] = {
     "zh": sorted(
         "嗯 呃 啊 那个 就是 是 我的 我 的 号码 电话 手机号 手机 账号".split(), key=len, reverse=True
     ),
+}
+# What a caller says to correct the digits just said ("three five, no, three six"). Vietnamese
+# "không" alone is a zero, so only longer corrections count there.
+_REPAIRS: dict[str, tuple[str, ...]] = {
+    "en": ("no", "sorry", "i mean", "wait", "correction", "scratch that", "not that"),
+    "vi": ("không phải", "nhầm", "xin lỗi", "lộn", "sửa lại"),  # "à không" is "uh, zero"
+    "zh": ("不对", "不是", "说错了", "错了", "我是说"),
 }
 _AMOUNT_WORDS: dict[str, set[str] | list[str]] = {
     "en": set("dollar dollars dong yuan usd vnd bucks".split()),
@@ -118,9 +125,31 @@ def digits_from_speech(text: str, language: str) -> str | None:
     Digits are read one by one, but a run of number words is taken as the number it makes,
     longest run first: "zero nine twenty five" -> "0925", "nine eleven" -> "911",
     "không chín hai mốt" -> "0921", "零九一百" -> "09100". en "double five" -> "55",
-    "triple 0" -> "000". None when there is no digit or when a word is neither a number word
-    nor a filler."""
+    "triple 0" -> "000". A correction restates the last digits: "three five, no, three six"
+    -> "36", "zero one two sorry two one" -> "021". None when there is no digit or when a word
+    is neither a number word nor a filler."""
     _check(language)
+    out = ""
+    for part in _repaired_parts(text, language):
+        digits = _digits_of(part, language)
+        if digits is None:
+            return None
+        out = out[: max(0, len(out) - len(digits))] + digits
+    return out or None
+
+
+def _repaired_parts(text: str, language: str) -> list[str]:
+    """``text`` cut at each correction ("three five, no, three six" -> two parts)."""
+    lowered = unicodedata.normalize("NFKC", text).lower().replace("\u2019", "'")
+    cues = sorted(_REPAIRS[language], key=len, reverse=True)
+    if language == "zh":
+        pattern = "|".join(re.escape(cue) for cue in cues)
+    else:
+        pattern = r"(?<![\w'])(?:" + "|".join(re.escape(cue) for cue in cues) + r")(?![\w'])"
+    return [part for part in re.split(pattern, lowered) if part.strip(" ,.;:!?-")]
+
+
+def _digits_of(text: str, language: str) -> str | None:
     tokens = _tokens(text, language, _FILLERS[language])
     # Numerals and "double five" are taken as written; runs of words between them are grouped.
     pieces: list[str | list[str]] = []

@@ -74,7 +74,8 @@ class VoskEngine:
         with self._lock:
             return self._open
 
-    def decoder(self, grammar: Sequence[str] | None = None) -> VoskDecoder:
+    def decoder(self, grammar: Sequence[str] | None = None, *, digits: bool = False) -> VoskDecoder:
+        """``digits`` changes nothing here: vosk writes words, never numerals."""
         phrases = self._grammar(tuple(grammar)) if grammar else None
         if phrases and self.runtime_grammar:
             words = [*phrases, UNKNOWN] if self._has_unknown else list(phrases)

@@ -18,6 +18,7 @@ concurrent turns run one after another inside CTranslate2, each using ``threads`
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 import re
@@ -154,18 +155,31 @@ class WhisperEngine:
         with self._lock:
             return self._open
 
-    def decoder(self, grammar: Sequence[str] | None = None) -> WhisperDecoder:
+    def decoder(
+        self, grammar: Sequence[str] | None = None, *, digits: bool = False
+    ) -> WhisperDecoder:
         with self._lock:
             self._open += 1
-        return WhisperDecoder(self, list(grammar) if grammar else None)
+        return WhisperDecoder(self, list(grammar) if grammar else None, digits)
+
+    @functools.cached_property
+    def _numeral_tokens(self) -> list[int]:
+        """Every token that holds a digit: suppressed when a caller reads out a number, so
+        Whisper writes "four zero seven" (each digit said) and never "407", "4,07" or "40 7"."""
+        vocab = self._model.hf_tokenizer.get_vocab()
+        return sorted(i for token, i in vocab.items() if any(ch.isdigit() for ch in token))
 
     def _released(self) -> None:
         with self._lock:
             self._open -= 1
 
-    def transcribe(self, pcm: bytes, grammar: Sequence[str] | None) -> tuple[str, float]:
+    def transcribe(
+        self, pcm: bytes, grammar: Sequence[str] | None, digits: bool = False
+    ) -> tuple[str, float]:
         """Raw transcript (normalised words) and confidence for 8 kHz slin ``pcm``."""
         options: dict[str, Any] = {}
+        if digits:
+            options["suppress_tokens"] = [-1, *self._numeral_tokens]
         if grammar and self.hint == "prompt":
             options["initial_prompt"] = ", ".join(grammar) + "."
         elif grammar and self.hint == "hotwords":
@@ -193,9 +207,10 @@ class WhisperEngine:
 class WhisperDecoder:
     """One turn: buffers audio, transcribes it on ``finish``."""
 
-    def __init__(self, engine: WhisperEngine, grammar: list[str] | None) -> None:
+    def __init__(self, engine: WhisperEngine, grammar: list[str] | None, digits: bool) -> None:
         self._engine = engine
         self._grammar = grammar
+        self._digits = digits
         self._audio = bytearray()
         self._result: Hypothesis | None = None
         self._closed = False
@@ -215,7 +230,7 @@ class WhisperDecoder:
             closed = self._closed
         result = Hypothesis("", 0.0)
         if audio and not closed:
-            text, confidence = self._engine.transcribe(audio, self._grammar)
+            text, confidence = self._engine.transcribe(audio, self._grammar, self._digits)
             if self._grammar is not None:
                 phrase, score = closest_phrase(text, self._grammar)
                 result = Hypothesis(phrase, confidence * score if phrase else confidence, text)

@@ -77,6 +77,7 @@ def listen(
     language: str | None = None,
     end_silence: float | None = None,
     record: bool = False,
+    digits: bool = False,
 ) -> Heard:
     """One speech turn: say ``prompt`` (text in ``language``, by default the call's, or
     audio) while listening; the caller answers by voice (``grammar`` limits it to those
@@ -105,7 +106,7 @@ def listen(
         vad=VadSettings(end_silence=end_silence),
         early_end_silence=min(END_SILENCE_PHRASE_HEARD, end_silence),
     )
-    decoder = engine.decoder(grammar) if engine is not None else None
+    decoder = engine.decoder(grammar, digits=digits) if engine is not None else None
     try:
         heard = _turn(call, audio, spec, decoder, grammar, record)
     finally:
@@ -142,6 +143,7 @@ def listen_digits(
         max_digits=max_digits,
         language=language,
         end_silence=None,
+        digits=True,
     )
     if heard.status != "speech":
         return heard
