@@ -7,6 +7,7 @@ import logging
 from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import TypeVar
 
 from ivr.accounts import make_accounts
@@ -17,7 +18,6 @@ from ivr.agi.services import Services
 from ivr.agi_scripts import load_scripts
 from ivr.ai_agent.llm import Phraser
 from ivr.asr.registry import Recognizers
-from ivr.core.clock import Clock
 from ivr.core.db import Database, migrate
 from ivr.core.live_state import make_state
 from ivr.core.settings import Settings
@@ -51,9 +51,14 @@ def build_services(settings: Settings, keep_records: bool = True) -> Services:
     database = Database(settings.db_url)
     flows = FlowStore(settings.dialplans_dir, {n: s.outcomes for n, s in scripts.items()})
     state = make_state(settings)
-    # Every part reads the time through the services, so a test can move the clock after
-    # building them (``services.clock = ...``).
-    clock: Clock = lambda: services.clock()  # noqa: E731
+    # Every part reads the time through the services once they exist, so a test can move the
+    # clock after building them (``services.clock = ...``).
+    real = settings.clock()
+    built: list[Services] = []
+
+    def clock() -> datetime:
+        return built[0].clock() if built else real()
+
     store = KbStore(database, clock, state)
     if not store.entries():  # the first start: the sample base; later the admins' edits rule
         count = store.load_dir(settings.knowledge_dir, by="seed")
@@ -89,8 +94,9 @@ def build_services(settings: Settings, keep_records: bool = True) -> Services:
         announcements=Announcements(database, clock, state),
         queues=load_queues(settings.queues_dir),  # QueueError: file:line problems
         llm=llm,
-        clock=settings.clock(),
+        clock=real,
     )
+    built.append(services)
     return services
 
 

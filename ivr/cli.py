@@ -95,6 +95,16 @@ def _parser() -> argparse.ArgumentParser:
     models.add_argument("--name", help="a catalog model name (default: newest small one)")
     models.add_argument("--force", action="store_true", help="replace an installed model")
 
+    evaluate = sub.add_parser(
+        "evaluate", help="play recordings through a local IVR and count what it understood"
+    )
+    evaluate.add_argument("folder", type=Path, help="WAV files and their expected.tsv")
+    evaluate.add_argument(
+        "--noise", type=float, action="append", default=[], help="also at this SNR (dB)"
+    )
+    evaluate.add_argument("--flows", type=Path, help="a folder of flows (default: settings)")
+    evaluate.add_argument("--verbose", action="store_true", help="one line per recording")
+
     seed = sub.add_parser("seed", help="fill the database with demo data")
     seed.add_argument("--demo", action="store_true", required=True, help="insured persons")
     seed.add_argument("--count", type=int, default=300, help="generated persons (default 300)")
@@ -217,6 +227,7 @@ def main(argv: list[str] | None = None) -> int:
     handler["models"] = _models
     handler["prompts"] = _prompts
     handler["seed"] = _seed
+    handler["evaluate"] = _evaluate
     handler["sms"] = _sms
     handler["kb"] = _kb
     handler["queues"] = _queues
@@ -356,6 +367,39 @@ def _models(args: argparse.Namespace, settings: Settings) -> int:
     from ivr.asr.models import command
 
     return command(args, settings)
+
+
+def _evaluate(args: argparse.Namespace, settings: Settings) -> int:
+    from ivr.app import StartError
+    from ivr.evaluation.cases import CaseError, Outcome, read_cases
+    from ivr.evaluation.report import table
+    from ivr.evaluation.runner import evaluate, local_ivr
+
+    try:
+        cases = read_cases(args.folder)
+    except CaseError as exc:
+        print(f"ivr evaluate: {exc}", file=sys.stderr)
+        return 2
+    if args.flows:
+        settings = replace(settings, dialplans_dir=args.flows)
+    try:
+        running = local_ivr(settings)
+    except StartError as exc:
+        print(f"ivr: cannot start: {exc}", file=sys.stderr)
+        return 2
+
+    def show(outcome: Outcome) -> None:
+        if args.verbose:
+            case = outcome.case
+            print(f"{case.file.name}\t{outcome.noise}\t{case.expected}\t{outcome.got}\t"
+                  f"{outcome.verdict}", flush=True)  # fmt: skip
+
+    try:
+        outcomes = evaluate(running, cases, [None, *args.noise], show)
+    finally:
+        running.stop()
+    print(table(outcomes))
+    return 0
 
 
 def _seed(args: argparse.Namespace, settings: Settings) -> int:
