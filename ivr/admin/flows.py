@@ -4,9 +4,9 @@ diff, rollback, and the test call. Viewers read and run test calls; admins chang
 Every change is saved as a draft first, checked as the engine checks the folder; a draft with
 problems is kept (422 with the problems by line) and cannot be published. A form edit changes
 only the lines of what it changed (``ivr.flow.roundtrip``); the raw text is kept as the admin
-typed it. The logic is in ``ivr.flow.drafts`` and ``ivr.flow.edit``; the test call in
-``ivr.admin.test_call``. Each POST answers with the editor page, or JSON when the request asks
-for it.
+typed it; publishing refuses a draft that lost a comment line the admin did not delete. The
+logic is in ``ivr.flow.drafts`` and ``ivr.flow.edit``; the test call in ``ivr.admin.test_call``.
+Each POST answers with the editor page, or JSON when the request asks for it.
 """
 
 from __future__ import annotations
@@ -243,12 +243,13 @@ def _save_raw(request: Request, user: User, file: str, text: str, from_browser: 
 
 
 def _save_text(
-    request: Request, user: User, file: str, text: str, action: str, subject: str
+    request: Request, user: User, file: str, text: str, action: str, subject: str, edited: str = ""
 ) -> Response:
+    """``edited``: the text a form edit changed into ``text`` ("": the admin typed ``text``)."""
     context = admin_of(request)
     drafts = drafts_of(context)
     _working(drafts, file)
-    problems = drafts.save_draft(file, text, user.username)
+    problems = drafts.save_draft(file, text, user.username, edited_from=edited or None)
     detail = f"{len(problems)} problem(s)" if problems else "valid"
     context.users.audit(user.username, action, f"{file} {subject}".strip(), detail)
     if problems:
@@ -276,7 +277,7 @@ def _form_edit(
         change(data)
     except edit.EditError as exc:
         return _answer(request, user, file, 422, form_error=str(exc))
-    return _save_text(request, user, file, edit.dump(data, text), action, node_id)
+    return _save_text(request, user, file, edit.dump(data, text), action, node_id, edited=text)
 
 
 def _publish(request: Request, user: User, file: str, note: str, overwrite: bool) -> Response:
