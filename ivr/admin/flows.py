@@ -121,8 +121,10 @@ async def save(request: Request, file: str, user: User = Depends(admin)) -> Resp
     payload = await _payload(request)
     if "text" not in payload:
         raise HTTPException(422, "Send the flow text in the field 'text'.")
-    from_browser = not request.headers.get("content-type", "").startswith("application/json")
-    return await run_in_threadpool(_save_raw, request, user, file, payload["text"], from_browser)
+    # as typed, but for line ends: a browser sends a textarea's lines ended by CRLF, and the
+    # files are read with universal newlines
+    text = payload["text"].replace("\r\n", "\n")
+    return await run_in_threadpool(_save_text, request, user, file, text, "flow-save", "")
 
 
 @router.post("/admin/flows/{file}/nodes/{node_id}")
@@ -228,18 +230,6 @@ def _working(drafts: FlowDrafts, file: str) -> str:
         return drafts.working_text(file)
     except NoSuchFile as exc:
         raise HTTPException(404, str(exc)) from None
-
-
-def _save_raw(request: Request, user: User, file: str, text: str, from_browser: bool) -> Response:
-    """The text as the admin typed it, byte for byte. A browser sends a textarea's lines ended
-    by CRLF whatever the admin typed, so a form post gets the file's own line ends back (a JSON
-    post is taken as it is)."""
-    before = _working(drafts_of(admin_of(request)), file)
-    if from_browser:
-        text = text.replace("\r\n", "\n")
-        if "\r\n" in before:
-            text = text.replace("\n", "\r\n")
-    return _save_text(request, user, file, text, "flow-save", "")
 
 
 def _save_text(
