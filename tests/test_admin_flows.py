@@ -42,8 +42,8 @@ def node_form(page: str, node_id: str) -> dict[str, str]:
     for name in re.findall(r'<input name="([^"]+)"', form):
         fields.setdefault(name, "")
     for name, body in re.findall(r'<select name="([^"]+)"[^>]*>(.*?)</select>', form, re.S):
-        chosen = re.search(r'<option value="([^"]*)" selected>', body)
-        fields[name] = chosen.group(1) if chosen else ""
+        chosen = re.search(r'<option(?: value="([^"]*)")? selected>([^<]*)<', body)
+        fields[name] = "" if not chosen else chosen.group(1) or chosen.group(2)  # value or text
     for name, body in re.findall(r'<textarea[^>]*name="([^"]+)"[^>]*>(.*?)</textarea>', form, re.S):
         fields[name] = body
     return {k: v.replace("&amp;", "&") for k, v in fields.items() if k != "csrf_token"}

@@ -73,14 +73,7 @@ def _by_line(text: str) -> list[Comment]:
 def lost(before: str, after: str) -> list[Comment]:
     """The comments of ``before`` that ``after`` does not have (each as often as it is
     missing), in the order of ``before``."""
-    missing = Counter(c.text for c in comments(before))
-    missing.subtract(c.text for c in comments(after))
-    out = []
-    for comment in comments(before):
-        if missing[comment.text] > 0:
-            missing[comment.text] -= 1
-            out.append(comment)
-    return out
+    return subtract(comments(before), [c.text for c in comments(after)])
 
 
 def removed_with_content(before: str, after: str) -> list[Comment]:

@@ -247,7 +247,9 @@ def _new(value: Any, like: list[Any], flow: bool) -> Any:
         inner = _is_flow(out)
         keys = [k for m in maps for k in m]
         for key, item in value.items():
-            alike = [m[key] for m in maps if key in m] or [v for m in maps for v in m.values()]
+            alike = [m[key] for m in maps if key in m] or [
+                v for m in maps for v in m.values() if not isinstance(v, Mapping | list)
+            ]  # no sibling has this key: its quotes from the other values
             new_key = _new(key, keys, inner) if isinstance(key, str) else key
             out[new_key] = _new(item, alike, inner)
         return out
