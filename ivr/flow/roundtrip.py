@@ -74,8 +74,8 @@ def _yaml(text: str) -> YAML:
     writer = YAML()
     writer.preserve_quotes = True
     writer.width = 4096  # a long prompt stays on its line
-    mapping, offset = _indentation(text)
-    writer.indent(mapping=mapping, sequence=offset + 2, offset=offset)
+    mapping, sequence, offset = _indentation(text)
+    writer.indent(mapping=mapping, sequence=sequence, offset=offset)
     return writer
 
 
@@ -92,24 +92,24 @@ def _reads_the_same(text: str, expected: str) -> bool:
         return False
 
 
-def _indentation(text: str) -> tuple[int, int]:
-    """(mapping indent, offset of a block list's ``-`` under its key), as the file does it;
-    (2, 2) when it does not say."""
+def _indentation(text: str) -> tuple[int, int, int]:
+    """As the file does it: (a mapping's indent, a block list item's indent, its ``-``'s
+    indent), each under its key; (2, 4, 2) when the file does not say."""
     lines = [x for x in text.splitlines() if x.strip() and not x.lstrip().startswith("#")]
     mappings: Counter[int] = Counter()
-    offsets: Counter[int] = Counter()
+    lists: Counter[tuple[int, int]] = Counter()
     for above, line in zip(lines, lines[1:], strict=False):
         if not re.search(r":\s*(#.*)?$", above) or "#" in above.split(":", 1)[0]:
             continue
         key = len(above) - len(above.lstrip(" -"))
         step = len(line) - len(line.lstrip(" "))
-        if line.lstrip().startswith("- "):
-            offsets[step - key] += step >= key
+        if line.lstrip().startswith("- ") and step >= key:
+            lists[(len(line) - len(line.lstrip(" -")) - key, step - key)] += 1
         elif step > key:
             mappings[step - key] += 1
     mapping = mappings.most_common(1)[0][0] if mappings else 2
-    offset = offsets.most_common(1)[0][0] if offsets else mapping
-    return mapping, offset
+    sequence, offset = lists.most_common(1)[0][0] if lists else (mapping + 2, mapping)
+    return mapping, sequence, offset
 
 
 # -- comparing as the loaders read -------------------------------------------------------------
