@@ -92,3 +92,34 @@ def test_values_compare_as_the_loaders_read_them() -> None:
     ]
     node = yaml.safe_load(after)["nodes"]["a"]
     assert (node["position"], node["hold_time"], node["retries"]) == (False, "no", "3")
+
+
+SPACED = """\
+nodes:
+  first:
+    type: hangup
+
+  # the middle one
+  middle:
+    type: hangup
+    # a note inside it
+
+  last:
+    type: hangup
+"""
+
+
+def test_a_deleted_entry_takes_its_lines_and_leaves_the_blank_lines_tidy() -> None:
+    """The note inside a deleted entry goes with it; the one above it stays (it may introduce
+    more than that entry: the admin deletes it by hand if not)."""
+    for gone, expected in [
+        ("first", SPACED.replace("  first:\n    type: hangup\n\n", "")),
+        ("middle", SPACED.replace("  middle:\n    type: hangup\n    # a note inside it\n", "")),
+        ("last", SPACED.replace("\n  last:\n    type: hangup\n", "")),
+    ]:
+        data = roundtrip.load(SPACED)
+        del data["nodes"][gone]
+        assert roundtrip.dump(data, SPACED) == expected, gone
+    data = roundtrip.load(SPACED)
+    roundtrip.put(data["nodes"], "new", {"type": "hangup"})
+    assert roundtrip.dump(data, SPACED) == SPACED + "\n  new:\n    type: hangup\n"

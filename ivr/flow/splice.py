@@ -10,7 +10,9 @@ the edit did not reach. ``carry_over`` does this in two steps:
    a new entry below the blank line and the comment that introduce the next one, and it drops
    them with a deleted entry. Here a new entry moves above them (and gets a blank line of its
    own when its siblings are separated by one), and a deleted entry leaves the comments that
-   introduce the next one behind.
+   introduce the next one behind, with one blank line between its neighbours as before (none
+   after a parent's key, none at the end of the file). The comments inside a deleted entry go
+   with it; those above it stay (they may introduce more than it).
 2. ``_carry``: the lines equal in the original, ``before`` and ``after`` are anchors. Between
    two anchors the original's lines are kept when the edit changed nothing there, else
    ``after``'s lines are taken.
@@ -27,8 +29,7 @@ def carry_over(original: str, before: str, after: str) -> str:
     lines = original.splitlines(keepends=True)
     old, new = before.splitlines(), _tidy(before.splitlines(), after.splitlines())
     out = _carry([line.rstrip("\r\n") for line in lines], old, new)
-    text = "".join(lines[i] if isinstance(i, int) else i + newline for i in out)
-    return text
+    return "".join(lines[i] if isinstance(i, int) else i + newline for i in out)
 
 
 def _carry(original: list[str], old: list[str], new: list[str]) -> list[int | str]:
@@ -65,6 +66,8 @@ def _tidy(old: list[str], new: list[str]) -> list[str]:
             out = _place(out, added)
         else:
             out += added + _left_behind(old[i1:i2], old[i2:], added, out)
+    while out and _blank(out[-1]) and not (old and _blank(old[-1])):
+        out.pop()  # the last entry deleted: the blank line above it goes too
     return out
 
 
@@ -126,7 +129,8 @@ def _left_behind(
             start -= 1
     kept = tail[start:]
     before = (out + added)[-1:] or [""]
-    while kept and _blank(kept[0]) and _blank(before[0]):
+    first = _blank(before[0]) or _indent(before[0]) < _indent(next_line)  # after its parent
+    while kept and _blank(kept[0]) and first:
         kept = kept[1:]
     return kept
 
