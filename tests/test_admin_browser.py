@@ -60,7 +60,8 @@ def test_edit_validate_publish_try_and_roll_back_a_flow(
     page.click("#save-main_menu")
     page.wait_for_selector("#problems-none")
     edited = page.input_value("#raw-text")
-    assert '"1": card_info' in edited or "'1': card_info" in edited
+    sample = (SAMPLE_FLOWS / FILE).read_text()
+    assert edited == sample.replace('"1": policy_menu', '"1": card_info')  # that line only
 
     # A broken draft: the menu's failure route names a node that does not exist.
     broken = edited.replace("on_failure: goodbye", "on_failure: goodby", 1)
@@ -80,6 +81,7 @@ def test_edit_validate_publish_try_and_roll_back_a_flow(
     assert "next call" in page.wait_for_selector("#message").inner_text()
     screenshot(page, "03-published")
     assert route_of(ivr)[:3] == ["choose_language", "main_menu", "card_info"]
+    assert (folder / FILE).read_text() == edited  # the text box's text, as it was
 
     # The test call panel: English, key 1 -> the new route, and what the caller hears.
     page.fill("#test-steps", "press 3\npress 1")

@@ -42,8 +42,8 @@ def node_form(page: str, node_id: str) -> dict[str, str]:
     for name in re.findall(r'<input name="([^"]+)"', form):
         fields.setdefault(name, "")
     for name, body in re.findall(r'<select name="([^"]+)"[^>]*>(.*?)</select>', form, re.S):
-        chosen = re.search(r'<option value="([^"]*)" selected>', body)
-        fields[name] = chosen.group(1) if chosen else ""
+        chosen = re.search(r'<option(?: value="([^"]*)")? selected>([^<]*)<', body)
+        fields[name] = "" if not chosen else chosen.group(1) or chosen.group(2)  # value or text
     for name, body in re.findall(r'<textarea[^>]*name="([^"]+)"[^>]*>(.*?)</textarea>', form, re.S):
         fields[name] = body
     return {k: v.replace("&amp;", "&") for k, v in fields.items() if k != "csrf_token"}
@@ -185,7 +185,10 @@ def test_node_forms_add_delete_hours_and_raw_text(make_ivr: Any, tmp_path: Path)
     saved = admin.api("POST", f"{PAGE}/nodes/agent_hours", data=hours)
     assert saved.status_code == 200, saved.text
     text = admin.api("GET", PAGE).json()["text"]
-    assert "sun:\n      - 08:00-10:00" in text and "2026-12-25" in text and "2026-01-01" not in text
+    # written like its siblings (sat: ["07:30-11:30"]), comments kept
+    assert '      sat: ["07:30-11:30"]\n      sun: ["08:00-10:00"]\n' in text
+    assert '    holidays:\n      - "2026-12-25"\n    if_open' in text and "2026-01-01" not in text
+    assert "Check the government's calendar every year." in text
     bad = admin.post(f"{PAGE}/nodes/agent_hours", {**hours, "open-times-2": "8 to 10"})
     assert bad.status_code == 422 and "8 to 10" in bad.text
     added = admin.post(f"{PAGE}/nodes", {"node_id": "covid_info", "type": "prompt"})

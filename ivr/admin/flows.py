@@ -2,9 +2,11 @@
 diff, rollback, and the test call. Viewers read and run test calls; admins change flows.
 
 Every change is saved as a draft first, checked as the engine checks the folder; a draft with
-problems is kept (422 with the problems by line) and cannot be published. The logic is in
-``ivr.flow.drafts`` and ``ivr.flow.edit``; the test call in ``ivr.admin.test_call``. Each POST
-answers with the editor page, or JSON when the request asks for it.
+problems is kept (422 with the problems by line) and cannot be published. A form edit changes
+only the lines of what it changed (``ivr.flow.roundtrip``); the raw text is kept as the admin
+typed it; publishing refuses a draft that lost a comment line the admin did not delete. The
+logic is in ``ivr.flow.drafts`` and ``ivr.flow.edit``; the test call in ``ivr.admin.test_call``.
+Each POST answers with the editor page, or JSON when the request asks for it.
 """
 
 from __future__ import annotations
@@ -119,6 +121,8 @@ async def save(request: Request, file: str, user: User = Depends(admin)) -> Resp
     payload = await _payload(request)
     if "text" not in payload:
         raise HTTPException(422, "Send the flow text in the field 'text'.")
+    # as typed, but for line ends: a browser sends a textarea's lines ended by CRLF, and the
+    # files are read with universal newlines
     text = payload["text"].replace("\r\n", "\n")
     return await run_in_threadpool(_save_text, request, user, file, text, "flow-save", "")
 
@@ -204,8 +208,9 @@ def _test_call(request: Request, user: User, file: str, payload: dict[str, str])
     errors: list[str] = []
     if outcome not in test_call.QUEUE_OUTCOMES:
         errors.append(f"queue outcome: choose one of {', '.join(test_call.QUEUE_OUTCOMES)}")
-    if number not in _numbers(text):
-        errors.append(f"number: choose one of the numbers of {file}: {', '.join(_numbers(text))}")
+    numbers = edit.numbers(text)
+    if number not in numbers:
+        errors.append(f"number: choose one of the numbers of {file}: {', '.join(numbers)}")
     try:
         actions = test_call.parse_steps(form["steps"], language, services.recognizers)
     except test_call.StepError as exc:
@@ -219,13 +224,6 @@ def _test_call(request: Request, user: User, file: str, payload: dict[str, str])
     return _answer(request, user, file, status, test_form=form, test=result)
 
 
-def _numbers(text: str) -> list[str]:
-    try:
-        return [str(n) for n in edit.load(text).get("numbers") or []]
-    except edit.EditError:
-        return []
-
-
 # -- the work behind the routes ---------------------------------------------------------------
 def _working(drafts: FlowDrafts, file: str) -> str:
     try:
@@ -235,12 +233,13 @@ def _working(drafts: FlowDrafts, file: str) -> str:
 
 
 def _save_text(
-    request: Request, user: User, file: str, text: str, action: str, subject: str
+    request: Request, user: User, file: str, text: str, action: str, subject: str, edited: str = ""
 ) -> Response:
+    """``edited``: the text a form edit changed into ``text`` ("": the admin typed ``text``)."""
     context = admin_of(request)
     drafts = drafts_of(context)
     _working(drafts, file)
-    problems = drafts.save_draft(file, text, user.username)
+    problems = drafts.save_draft(file, text, user.username, edited_from=edited or None)
     detail = f"{len(problems)} problem(s)" if problems else "valid"
     context.users.audit(user.username, action, f"{file} {subject}".strip(), detail)
     if problems:
@@ -268,7 +267,7 @@ def _form_edit(
         change(data)
     except edit.EditError as exc:
         return _answer(request, user, file, 422, form_error=str(exc))
-    return _save_text(request, user, file, edit.dump(data), action, node_id)
+    return _save_text(request, user, file, edit.dump(data, text), action, node_id, edited=text)
 
 
 def _publish(request: Request, user: User, file: str, note: str, overwrite: bool) -> Response:
@@ -367,7 +366,7 @@ def editor_context(
     except edit.EditError as exc:
         edit_error = str(exc)
     langs = edit.languages(data) if data else []
-    numbers = [str(n) for n in (data or {}).get("numbers") or []]
+    numbers = edit.numbers(text)
     recognizers = context.services.recognizers
     default_language = str((data or {}).get("default_language") or (langs or ["en"])[0])
     return {

@@ -400,6 +400,8 @@ class FlowDraft(Base):
     base_version: Mapped[int] = mapped_column(Integer, default=0)  # the version it started from
     saved_by: Mapped[str] = mapped_column(String(80))
     saved_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # comment lines the admin deleted (raw text, or with a node): publishing may drop these
+    removed_comments: Mapped[list[str]] = mapped_column(JSON, default=list)
 
 
 class FlowVersion(Base):

@@ -11,6 +11,14 @@ file changes, so the next call follows it.
 The files stay the truth: a file with no version yet becomes version 1 "by files" the first time
 it is looked at, and a file edited on disk by hand becomes a new version "by files" the same way,
 so history shows it and a draft begun before it is flagged as out of date.
+
+Publishing never drops a comment line nobody deleted (belt and braces: the forms keep comments,
+``ivr.flow.roundtrip``). The draft remembers the comment lines the admin deleted: a text the
+admin typed (the raw editor) deleted those the working text had and it has not; a form edit
+deleted only those it removed together with what it deleted (the notes inside a deleted node).
+At publish, the comment lines of the version the draft was begun from (the published file,
+unless the admin chose to replace a newer one) that the draft lacks and the admin did not delete
+are named, and nothing is published.
 """
 
 from __future__ import annotations
@@ -29,6 +37,7 @@ from sqlalchemy.orm import Session
 
 from ivr.core.db import Database
 from ivr.core.models import FlowDraft, FlowVersion
+from ivr.flow import comments
 from ivr.flow.loader import FlowError, load_flows
 from ivr.flow.yaml_reader import Problem
 
@@ -65,6 +74,7 @@ class Draft:
     base_version: int
     by: str
     at: datetime
+    removed_comments: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -206,15 +216,24 @@ class FlowDrafts:
         return "".join(line if line.endswith("\n") else line + "\n" for line in lines)
 
     # -- changing -----------------------------------------------------------------------------
-    def save_draft(self, file: str, text: str, by: str) -> list[Problem]:
-        """Store the draft whatever it holds (work is never lost); return its problems."""
+    def save_draft(
+        self, file: str, text: str, by: str, edited_from: str | None = None
+    ) -> list[Problem]:
+        """Store the draft whatever it holds (work is never lost); return its problems.
+        ``edited_from``: the text a form edit changed into ``text`` (None: the admin typed it)."""
         base = self.published(file).version
+        if edited_from is None:
+            removed = comments.lost(self.working_text(file), text)
+        else:
+            removed = comments.removed_with_content(edited_from, text)
         with self.database.session() as session:
             row = session.scalar(select(FlowDraft).where(FlowDraft.file == file))
             if row is None:
                 row = FlowDraft(file=file, base_version=base)
                 session.add(row)
             row.text, row.saved_by, row.saved_at = text, by, self.clock()
+            if removed:
+                row.removed_comments = [*(row.removed_comments or []), *(c.text for c in removed)]
         return self.problems(file, text)
 
     def discard(self, file: str) -> bool:
@@ -228,7 +247,25 @@ class FlowDrafts:
         draft = self.draft(file)
         if draft is None:
             raise DraftError(f"{file} has no draft to publish: save a change first.")
+        self._check_comments(draft)
         return self._put_in_force(file, draft.text, by, note)
+
+    def _check_comments(self, draft: Draft) -> None:
+        """Refuse a draft that lacks comment lines of the version it was begun from that the
+        admin did not delete (see the module docstring)."""
+        if draft.base_version == 0:
+            return
+        base = self.text_of(draft.file, str(draft.base_version))
+        lost = comments.subtract(comments.lost(base, draft.text), list(draft.removed_comments))
+        if lost:
+            named = "; ".join(f"line {c.line + 1}: {c.text}" for c in lost[:5])
+            more = f" (and {len(lost) - 5} more)" if len(lost) > 5 else ""
+            raise DraftError(
+                f"{draft.file} was not published: the draft lost {len(lost)} comment line(s) "
+                f"nobody deleted: {named}{more}. Put them back with the text editor and save "
+                "(a comment deleted in the text editor is the admin's choice: it does not stop "
+                "a publish)."
+            )
 
     def rollback(self, file: str, version: int, by: str) -> Version:
         """Publish an old version's text again, as a new version (checked like any publish:
@@ -323,4 +360,5 @@ def _version(row: FlowVersion) -> Version:
 
 
 def _draft(row: FlowDraft) -> Draft:
-    return Draft(row.file, row.text, row.base_version, row.saved_by, row.saved_at)
+    removed = tuple(row.removed_comments or ())
+    return Draft(row.file, row.text, row.base_version, row.saved_by, row.saved_at, removed)

@@ -1,10 +1,13 @@
 """Form edits of a flow file, and the flow as a tree for people who do not read YAML.
 
-A form edit changes ONE node of the draft: the text is read with ``yaml.safe_load``, the node
-changed as the form says, and the whole written back with ``yaml.safe_dump`` (comments are lost;
-the raw text editor keeps them). Only what the form sends is touched, and a value is written as
-typed even when it is wrong (``timeout: soon``): the flow checks then report it by line, as
-they would for a hand edit, instead of the form silently dropping it. DTMF keys stay strings.
+A form edit changes ONE node of the draft: the text is read with ``ivr.flow.roundtrip`` (comments,
+order, style and quotes kept), the node changed as the form says, and only the lines of what
+changed are written back: the rest of the file stays as the admins wrote it. The form's values
+are put with ``roundtrip.put``, so a value the form sends back unchanged is not touched, and a
+new key goes where a person would put it (``NODE_KEYS``: ``timeout_prompt`` after
+``invalid_prompt``). A value is written as typed even when it is wrong (``timeout: soon``): the
+flow checks then report it by line, as they would for a hand edit, instead of the form silently
+dropping it. DTMF keys stay as written (``"1"``).
 
 Form field names (``Form`` is a plain name -> value mapping):
 - ``prompt-<lang>``, ``invalid_prompt-<lang>``, ``timeout_prompt-<lang>``: texts;
@@ -28,6 +31,7 @@ from typing import Any
 
 import yaml
 
+from ivr.flow import roundtrip
 from ivr.flow.loader import ID, NODES
 
 Form = Mapping[str, str]
@@ -36,6 +40,12 @@ ROUTES = ("next", "on_failure", "if_open", "if_closed", "on_overflow")
 WORDS = ("queue", "script", "timezone", "save_as")
 NUMBERS = ("timeout", "retries")
 NODE_TYPES = tuple(NODES)
+# Where a new key of a node goes: after the last key the node has of those before it here.
+NODE_KEYS = (
+    "type", "queue", "script", "timezone", "prompt", "options", "speech", "digits", "save_as",
+    "timeout", "retries", "invalid_prompt", "timeout_prompt", "open", "holidays", "routes",
+    "on_overflow", "overflow", "if_open", "if_closed", "on_failure", "next",
+)  # fmt: skip
 
 
 class EditError(ValueError):
@@ -43,31 +53,32 @@ class EditError(ValueError):
 
 
 def load(text: str) -> dict[str, Any]:
+    """The draft's data for the forms and the tree (``roundtrip.load``: comments and all)."""
     try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
+        data = roundtrip.load(text)
+    except roundtrip.YAMLError as exc:
         raise EditError(
             "The draft is not readable YAML, so the forms cannot change it: fix it in the "
             f"text editor first ({str(exc).splitlines()[0]})."
         ) from None
     if not isinstance(data, dict) or not isinstance(data.get("nodes"), dict):
         raise EditError("The draft has no 'nodes' mapping: fix it in the text editor first.")
-    for node in data["nodes"].values():
-        if isinstance(node, dict):
-            _string_keys(node)
-    if isinstance(data.get("numbers"), list):
-        data["numbers"] = [str(n) for n in data["numbers"]]
     return data
 
 
-def dump(data: dict[str, Any]) -> str:
-    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100)
+def dump(data: dict[str, Any], original: str) -> str:
+    """The draft's new text: ``original`` with only the lines of what changed in ``data``."""
+    return roundtrip.dump(data, original)
 
 
-def _string_keys(node: dict[str, Any]) -> None:
-    for name in ("options", "speech", "overflow", "routes"):
-        if isinstance(node.get(name), dict):
-            node[name] = {str(k): v for k, v in node[name].items()}
+def numbers(text: str) -> list[str]:
+    """The flow's numbers as written (``02838001234`` keeps its zero); [] when unreadable."""
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError:
+        return []
+    found = data.get("numbers") if isinstance(data, dict) else None
+    return [str(n) for n in found] if isinstance(found, list) else []
 
 
 def languages(data: dict[str, Any]) -> list[str]:
@@ -114,16 +125,19 @@ def edit_node(data: dict[str, Any], node_id: str, form: Form) -> None:
         _edit_keyed(node, "routes", form, "route-", ("new-route-outcome", "new-route-target"))
 
 
-def _mapping(node: dict[str, Any], name: str) -> dict[str, Any]:
+def _mapping(node: dict[str, Any], name: str) -> dict[Any, Any]:
+    """A copy of the node's mapping ``name`` as plain values (its keys as written), for the
+    form's changes; ``_set`` then puts back only what differs."""
     value = node.get(name)
-    return value if isinstance(value, dict) else {}
+    if not isinstance(value, dict):
+        return {}
+    return {key: roundtrip.meaning(item) for key, item in value.items()}
 
 
 def _set(node: dict[str, Any], name: str, value: Any, keep_empty: bool = False) -> None:
     if value is None or (value == {} and not keep_empty):
-        node.pop(name, None)
-    else:
-        node[name] = value
+        value = None
+    roundtrip.put(node, name, value, order=NODE_KEYS)
 
 
 def _number(text: str) -> Any:
@@ -156,7 +170,7 @@ def _edit_options(node: dict[str, Any], form: Form, langs: list[str]) -> None:
     if new_key or new_target:
         options[new_key] = new_target
         _edit_speech(speech, new_key, form, "new-speech-", langs)
-    node["options"] = options
+    _set(node, "options", options, keep_empty=True)
     _set(node, "speech", speech or None)
 
 
@@ -180,8 +194,8 @@ def _edit_keyed(
     one new pair."""
     mapping = _mapping(node, name)
     for key in list(mapping):
-        if prefix + key in form:
-            value = form[prefix + key].strip()
+        if f"{prefix}{key}" in form:
+            value = form[f"{prefix}{key}"].strip()
             if value:
                 mapping[key] = value
             else:
@@ -205,7 +219,7 @@ def _edit_hours(node: dict[str, Any], form: Form) -> None:
             times = [t.strip() for t in form.get(f"open-times-{row}", "").split(",") if t.strip()]
             if days:
                 weekly[days] = times
-        node["open"] = weekly
+        _set(node, "open", weekly, keep_empty=True)
     if "holidays" in form:
         dates = [line.strip() for line in form["holidays"].splitlines() if line.strip()]
         _set(node, "holidays", dates or None)
@@ -232,7 +246,7 @@ def add_node(data: dict[str, Any], node_id: str, kind: str) -> None:
         "number": {"prompt": blank, "digits": [10]},
         "hangup": {},
     }
-    data["nodes"][node_id] = {"type": kind, **templates[kind]}
+    roundtrip.put(data["nodes"], node_id, {"type": kind, **templates[kind]})
 
 
 def delete_node(data: dict[str, Any], node_id: str) -> None:

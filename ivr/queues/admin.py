@@ -29,6 +29,7 @@ import yaml
 from ivr.ami.client import ActionFailed, ActionTimeout, AmiError, NotConnected
 from ivr.core.languages import LANGUAGES
 from ivr.core.live_state import ACTIVE_CALLS
+from ivr.flow import comments, roundtrip
 from ivr.flow.yaml_reader import Problem
 from ivr.queues.config import (
     OVERFLOW_CHOICES,
@@ -211,6 +212,9 @@ def wait_until(check: Callable[[], bool], timeout: float = 2.0) -> bool:
 
 
 # -- queue settings (queues/<name>.yaml) --------------------------------------------------------
+# A save changes only the lines of the settings that changed (``ivr.flow.roundtrip``): comments,
+# order and quotes stay, a new key goes after the keys before it in ``KEY_ORDER``; a save that
+# would lose a comment (other than one inside a setting the form removed) is refused.
 
 NUMBERS = ("ring_timeout", "retry", "wrapup", "max_wait", "max_length", "announcements.frequency")
 OPTIONAL_NUMBERS = ("announcements.periodic.every", "overflow.predicted_wait")
@@ -222,6 +226,14 @@ CHOICES = {
     "announcements.hold_time": ("yes", "no", "once"),
 }
 FORM_FIELDS = ("description", *CHOICES, *NUMBERS, *OPTIONAL_NUMBERS, *LISTS, *TEXTS)
+KEY_ORDER = {
+    "": ("name", "description", "language", "strategy", "members", "dynamic_members",
+         "ring_timeout", "retry", "wrapup", "max_wait", "max_length", "announcements", "overflow",
+         "hours", "leave_keys"),
+    "announcements": ("position", "hold_time", "frequency", "periodic"),
+    "announcements.periodic": ("every", "text"),
+    "overflow": ("predicted_wait", "to_ai_agent"),
+}  # fmt: skip
 
 
 @dataclass
@@ -276,7 +288,8 @@ def form_values(text: str) -> dict[str, Any]:
 
 
 def apply_form(data: dict[str, Any], form: Mapping[str, Any]) -> dict[str, Any]:
-    """The queue file's data with the form's values put in (keys it does not edit kept)."""
+    """The queue file's data (``roundtrip.load``) with the form's values put in: only what
+    differs is changed, keys the form does not edit are kept."""
     for name in ("description", *CHOICES):
         value: Any = str(form.get(name, "")).strip()
         if name == "announcements.position":
@@ -286,28 +299,22 @@ def apply_form(data: dict[str, Any], form: Mapping[str, Any]) -> dict[str, Any]:
         _set(data, name, _number(form.get(name, "")))
     for name in LISTS:
         names = [n for n in re.split(r"[\s,]+", str(form.get(name, ""))) if n]
-        if names:
-            _set(data, name, names)
-        else:
-            data.pop(name, None)
+        _set(data, name, names or None)
     every = _number(form.get("announcements.periodic.every", ""))
     texts = {
         lang: str(form.get(f"announcements.periodic.text.{lang}", "")).strip() for lang in LANGUAGES
     }
-    announcements = data.setdefault("announcements", {})
     if every in ("", 0):
-        announcements.pop("periodic", None)
+        _set(data, "announcements.periodic", None)
     else:
-        announcements["periodic"] = {"every": every, "text": {k: v for k, v in texts.items() if v}}
-    overflow = data.setdefault("overflow", {})
+        periodic = {"every": every, "text": {k: v for k, v in texts.items() if v}}
+        _set(data, "announcements.periodic", periodic)
     wait = _number(form.get("overflow.predicted_wait", ""))
-    if wait == "":
-        overflow.pop("predicted_wait", None)
-    else:
-        overflow["predicted_wait"] = wait
+    _set(data, "overflow.predicted_wait", None if wait == "" else wait)
     chosen = form.get("overflow.to_ai_agent") or []
-    kept = [s for s in overflow.get("to_ai_agent") or [] if s in chosen]  # the file's order
-    overflow["to_ai_agent"] = kept + [s for s in OVERFLOW_CHOICES if s in chosen and s not in kept]
+    kept = [s for s in _get(data, "overflow.to_ai_agent") or [] if s in chosen]  # file's order
+    added = [s for s in OVERFLOW_CHOICES if s in chosen and s not in kept]
+    _set(data, "overflow.to_ai_agent", [str(s) for s in kept] + added)
     return data
 
 
@@ -325,32 +332,29 @@ def _get(data: Mapping[str, Any], path: str) -> Any:
 
 
 def _set(data: dict[str, Any], path: str, value: Any) -> None:
+    """``roundtrip.put`` at a dotted path (None: removed), making the mappings on the way."""
     *parents, last = path.split(".")
-    for part in parents:
-        data = data.setdefault(part, {})
-    data[last] = value
+    for depth, part in enumerate(parents):
+        if not isinstance(data.get(part), dict):
+            if value is None:
+                return
+            roundtrip.put(data, part, {}, order=KEY_ORDER.get(".".join(parents[:depth]), ()))
+        data = data[part]
+    roundtrip.put(data, last, value, order=KEY_ORDER.get(".".join(parents), ()))
 
 
 def queue_text(original: str, data: Mapping[str, Any]) -> str:
-    """The new file: the original's opening comment block, then the settings."""
-    header = []
-    for line in original.splitlines():
-        if not line.startswith("#"):
-            break
-        header.append(line)
-    body = yaml.dump(dict(data), Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=1000)
-    return "\n".join(header + [body.rstrip("\n")]) + "\n"
+    """The new file: ``original`` with only the lines of the settings that changed."""
+    return roundtrip.dump(data, original)
 
 
-class _Dumper(yaml.SafeDumper):
-    """Block mappings, one-line lists (``members: [agent1001, agent1002]``), as people write."""
-
-
-def _list(dumper: yaml.SafeDumper, items: list[Any]) -> yaml.Node:
-    return dumper.represent_sequence("tag:yaml.org,2002:seq", items, flow_style=True)
-
-
-_Dumper.add_representer(list, _list)
+def _lost_comments(path: Path, original: str, new: str) -> list[Problem]:
+    """The comments ``new`` lost, but for those inside a setting the form removed."""
+    removed = [c.text for c in comments.removed_with_content(original, new)]
+    return [
+        Problem(path.name, c.line + 1, "", f"the save would lose the comment {c.text!r}")
+        for c in comments.subtract(comments.lost(original, new), removed)
+    ]
 
 
 def save_queue(services: Any, ami: Any, queue: QueueConfig, form: Mapping[str, Any]) -> SaveResult:
@@ -365,9 +369,14 @@ def save_queue(services: Any, ami: Any, queue: QueueConfig, form: Mapping[str, A
         original = path.read_text(encoding="utf-8")
         if form.get("version") != version_of(original):
             return SaveResult(conflict=True)
-        new = queue_text(original, apply_form(yaml.safe_load(original) or {}, form))
+        try:
+            data = roundtrip.load(original)
+        except roundtrip.YAMLError as exc:
+            message = f"the file cannot be changed from here: {str(exc).splitlines()[0]}"
+            return SaveResult(problems=[Problem(path.name, 1, "", message)])
+        new = queue_text(original, apply_form(data, form))
         result = SaveResult(changes=_changes(form_values(original), form_values(new)))
-        result.problems = _check(path, new, agents)
+        result.problems = _check(path, new, agents) or _lost_comments(path, original, new)
         if result.problems or not result.changes:
             return result
         tmp = path.with_name(f".{path.name}.tmp")
