@@ -232,7 +232,7 @@ def test_publishing_refuses_a_draft_that_lost_comments_nobody_deleted(
     assert refused.status_code == 422
     message = refused.json()["error"]
     assert "was not published" in message and "comment line(s) nobody deleted" in message
-    assert "line 1: # Health-insurance hotline" in message and "(and 12 more)" in message
+    assert "line 1: # Health-insurance hotline" in message and "(and 14 more)" in message
     assert (folder / FILE).read_text(encoding="utf-8") == original
     monkeypatch.undo()
     assert admin.post(f"{PAGE}/discard").status_code == 200
