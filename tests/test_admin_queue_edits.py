@@ -13,7 +13,7 @@ import yaml
 
 from ivr.core.settings import PROJECT_ROOT
 from ivr.flow import roundtrip
-from ivr.queues import admin as queue_admin
+from ivr.queues import saving
 from tests.admin_client import signed_in
 from tests.test_admin_queues import _form, _start
 
@@ -142,7 +142,7 @@ def test_a_save_that_would_lose_a_comment_is_refused(
     def lossy(original: str, data: Any) -> str:
         return yaml.safe_dump(roundtrip.meaning(data), allow_unicode=True, sort_keys=False)
 
-    monkeypatch.setattr(queue_admin, "queue_text", lossy)
+    monkeypatch.setattr(saving, "queue_text", lossy)
     ivr = _start(make_ivr, tmp_path, None)
     admin = signed_in(ivr, "admin")
     path = tmp_path / "site" / "queues" / "insurance.yaml"

@@ -3,26 +3,28 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from fastapi import Request
 
 from ivr.admin.users import Users
 from ivr.agi.services import Services
+from ivr.core.db import Database
+from ivr.core.settings import Settings
+from ivr.queues.ami_runtime import AmiRuntime
 
 
 @dataclass
 class AdminContext:
     services: Services
     users: Users
-    ami: Any = None  # ivr.queues.ami_runtime.AmiRuntime once `start` connected it; None without AMI
+    ami: AmiRuntime | None = None  # once `start` connected it; None without AMI
 
     @property
-    def settings(self) -> Any:
+    def settings(self) -> Settings:
         return self.services.settings
 
     @property
-    def database(self) -> Any:
+    def database(self) -> Database:
         return self.services.outbox.database
 
 

@@ -1,8 +1,9 @@
 """The live wallboard (page, JSON, server-sent events), the queues and agents page with the
 supervisors' agent actions over AMI, and the admins' queue settings form.
 
-Logic lives in ``ivr.queues.admin``; these routes read the form, check roles (and CSRF, in the
-``viewer``/``supervisor``/``admin`` dependencies), call it in the thread pool and render.
+Logic lives in ``ivr.queues`` (``wallboard``, ``ami_actions``, ``editing``, ``saving``); these
+routes read the form, check roles (and CSRF, in the ``viewer``/``supervisor``/``admin``
+dependencies), call it in the thread pool and render.
 """
 
 from __future__ import annotations
@@ -22,23 +23,11 @@ from ivr.admin.context import AdminContext, admin_of
 from ivr.admin.pages import render
 from ivr.admin.users import User
 from ivr.core.languages import LANGUAGES
-from ivr.queues.admin import (
-    AGENT_BUCKETS,
-    CHOICES,
-    NO_AMI,
-    AmiAnswer,
-    AmiProblem,
-    form_values,
-    members,
-    queue_file,
-    queue_pages,
-    save_queue,
-    send,
-    version_of,
-    wait_until,
-    wallboard,
-)
+from ivr.queues.ami_actions import NO_AMI, AmiAnswer, AmiProblem, send, wait_until
 from ivr.queues.config import OVERFLOW_CHOICES, QueueConfig
+from ivr.queues.editing import CHOICES, form_values, queue_file, version_of
+from ivr.queues.saving import save_queue
+from ivr.queues.wallboard import AGENT_BUCKETS, members, queue_pages, wallboard
 
 router = APIRouter()
 
@@ -54,14 +43,14 @@ RETRY_MS = 2000
 @router.get("/admin/wallboard")
 def wallboard_page(request: Request, user: User = Depends(viewer)) -> Response:  # noqa: B008
     context = admin_of(request)
-    data = wallboard(context.services, context.ami)
+    data = _wallboard(context)
     return render(request, "wallboard.html", data=data, buckets=AGENT_BUCKETS, no_ami=NO_AMI)
 
 
 @router.get("/admin/wallboard.json")
 def wallboard_json(request: Request, user: User = Depends(viewer)) -> Response:  # noqa: B008
     context = admin_of(request)
-    return JSONResponse(wallboard(context.services, context.ami))
+    return JSONResponse(_wallboard(context))
 
 
 @router.get("/admin/wallboard/events")
@@ -86,7 +75,7 @@ async def _events(request: Request, context: AdminContext) -> AsyncIterator[str]
         if await request.is_disconnected():
             return
         try:
-            data = await run_in_threadpool(wallboard, context.services, context.ami)
+            data = await run_in_threadpool(_wallboard, context)
         except Exception:  # the live state went away (shutting down): end, the client retries
             return
         same = json.dumps({k: v for k, v in data.items() if k != "at"}, sort_keys=True)
@@ -115,7 +104,7 @@ def _queues(
         request,
         "queues.html",
         status,
-        queues=queue_pages(context.services, context.ami),
+        queues=queue_pages(context.services.state, context.services.queues, context.ami),
         ami=context.ami is not None,
         connected=context.ami is not None and context.ami.client.connected,
         no_ami=NO_AMI,
@@ -274,7 +263,9 @@ async def save_settings(
     raw = await request.form()
     form: dict[str, Any] = {k: str(v) for k, v in raw.items()}
     form["overflow.to_ai_agent"] = [str(v) for v in raw.getlist("overflow.to_ai_agent")]
-    result = await run_in_threadpool(save_queue, context.services, context.ami, queue, form)
+    result = await run_in_threadpool(save_queue, context.settings, context.ami, queue, form)
+    if result.queues is not None:
+        context.services.queues = result.queues  # the flow engine's next call sees them
     if result.conflict:
         message = (
             f"queues/{queue.file} was changed since you opened this form (by someone else?). "
@@ -294,3 +285,8 @@ async def save_settings(
     text = queue_file(context.settings, fresh).read_text(encoding="utf-8")
     values = {**form_values(text), "version": version_of(text)}
     return _settings(request, fresh, values, result=result)
+
+
+def _wallboard(context: AdminContext) -> dict[str, Any]:
+    services = context.services
+    return wallboard(services.state, services.queues, services.clock(), context.ami)

@@ -3,7 +3,7 @@
 Hotlines keep their flow files (``dialplans/*.yaml``) and queue files (``queues/*.yaml``) in git
 and review every change, so an edit from the admin web's forms must be a diff of the lines it
 changed: comments, key order, flow or block style, quotes and blank lines stay as written. The
-flow editor (``ivr.flow.edit``) and the queue settings (``ivr.queues.admin``) both go this way:
+flow editor (``ivr.flow.edit``) and the queue settings (``ivr.queues.editing``) both go this way:
 
 - ``load`` reads the text with ruamel.yaml's round-trip loader, which keeps comments, order,
   style and quotes on the data;
