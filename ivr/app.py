@@ -24,6 +24,7 @@ from ivr.core.settings import Settings
 from ivr.flow.loader import FlowError
 from ivr.flow.store import FlowStore
 from ivr.kb import KbStore, KnowledgeBase
+from ivr.kb.embeddings import cache_of
 from ivr.queues.ami_runtime import AmiRuntime, start_ami
 from ivr.queues.config import load_queues
 from ivr.records.announcements import Announcements
@@ -82,7 +83,7 @@ def build_services(settings: Settings, keep_records: bool = True) -> Services:
         accounts=make_accounts(settings, database),
         outbox=outbox,
         callbacks=CallbackList(database, clock),
-        kb=KnowledgeBase(store, settings.kb_threshold, state),
+        kb=KnowledgeBase(store, settings.kb_threshold, state, cache_of(settings)),
         tickets=Tickets(
             database,
             clock,
@@ -125,6 +126,7 @@ class RunningIvr:
         self.media.stop()
         self.sms_worker.stop()
         self.web.stop()
+        self.services.kb.close()
         self.services.state.close()
 
 

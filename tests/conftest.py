@@ -48,6 +48,9 @@ def make_ivr(tmp_path: Path, prompts_dir: Path) -> Iterator[Callable[..., Runnin
         }
         settings = replace(Settings(), **{**values, **overrides})  # type: ignore[arg-type]
         services = build_services(settings)
+        # the dense index is built in the background (from the shipped vectors: about a second
+        # the first time in a process, for the encoders); a test decides with it, not racing it
+        services.kb.wait_ready(120)
         services.clock = lambda: clock
         running = start(settings, services)
         started.append(running)

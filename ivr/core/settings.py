@@ -94,7 +94,11 @@ class Settings:
     # Knowledge base: folder of the sample/imported entries, and the retrieval score below
     # which the AI agent says it does not know instead of answering.
     knowledge_dir: Path = field(default_factory=lambda: _default_dir("knowledge"))
-    kb_threshold: float = 0.40
+    kb_threshold: float = 0.40  # the lexical scorer's, where it decides alone (ivr.kb)
+    # Hybrid retrieval (sentence embeddings beside the lexical score), and where the entries'
+    # vectors are cached (default <data_dir>/kb-embeddings).
+    kb_dense: bool = True
+    kb_embeddings: Path | None = None
     # Optional LLM that phrases answers (OpenAI-compatible /v1/chat/completions); "" = off.
     llm_url: str = ""
     llm_model: str = ""
@@ -118,6 +122,10 @@ class Settings:
     @property
     def asr_models_dir(self) -> Path:
         return self.models_dir or self.data_dir / "models"
+
+    @property
+    def kb_embeddings_dir(self) -> Path:
+        return self.kb_embeddings or self.data_dir / "kb-embeddings"
 
     @property
     def asr_engines(self) -> dict[str, str]:
@@ -212,6 +220,8 @@ class Settings:
             kb_threshold=_fraction(
                 env.get("IVR_KB_THRESHOLD", str(base.kb_threshold)), "IVR_KB_THRESHOLD"
             ),
+            kb_dense=env.get("IVR_KB_DENSE", "1") not in ("0", "false", "no", "off"),
+            kb_embeddings=Path(env["IVR_KB_EMBEDDINGS"]) if env.get("IVR_KB_EMBEDDINGS") else None,
             llm_url=env.get("IVR_LLM_URL", "").rstrip("/"),
             llm_model=env.get("IVR_LLM_MODEL", base.llm_model),
             llm_api_key=env.get("IVR_LLM_API_KEY", ""),
