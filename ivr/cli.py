@@ -189,6 +189,11 @@ def _kb_parser(sub: Any) -> None:
     back.add_argument("--version", type=int, required=True)
     for saving in (load, into, back):
         saving.add_argument("--by", help="who is saving (default: cli:<user>)")
+    embed = action.add_parser(
+        "embed", help="write the shipped vectors of the seed files' texts (knowledge/embeddings)"
+    )
+    embed.add_argument("directory", nargs="?", help="default: IVR_KNOWLEDGE_DIR")
+    embed.add_argument("--check", action="store_true", help="only check they cover every text")
 
 
 def _sms_parser(sub: Any) -> None:

@@ -41,7 +41,7 @@ def test_an_admin_loads_searches_edits_and_rolls_back(tmp_path: Path) -> None:
     off = ivr_kb(
         "search", "giá vàng hôm nay", "--language", "vi", "--limit", "1", data_dir=tmp_path
     )
-    assert off.stdout.rstrip().endswith("(below threshold: not answered)")
+    assert off.stdout.splitlines()[-1].startswith("the agent is not sure: does not answer (fused")
 
     sheet = tmp_path / "kb.csv"
     exported = ivr_kb("export", str(sheet), data_dir=tmp_path)
