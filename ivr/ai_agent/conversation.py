@@ -1,10 +1,13 @@
 """The AI voice agent's conversation: a loop of listening turns until the caller is served.
 
 Each turn the caller asks a question (answered from the knowledge base when retrieval is sure
-enough, never invented), asks for something (an agent, a message, a call back, the balance), or
-says they are done. What the agent cannot settle ends as a ticket, a call back or an agent:
-never a dead end. Two questions it could not answer, two turns it could not hear, a question
-asked again, or an angry caller, and it offers a person's help.
+enough, never invented; when it is only fairly sure, the agent first asks once "Do you mean:
+<the entry's question>?" and answers on a yes), asks for something (an agent, a message, a
+call back, the balance), or says they are done. What the agent cannot settle ends as a ticket,
+a call back or an agent: never a dead end. Two questions it could not answer (a "no" to "Do
+you mean" counts as one), two turns it could not hear, a question asked again, or an angry
+caller, and it offers a person's help. Every question is logged with its scores (digits
+masked) for the knowledge base's editors.
 
 Outcomes: "agent" (the flow routes to its queue), "ticket", "callback", "done", "failed".
 """
@@ -21,10 +24,12 @@ from ivr.ai_agent.texts import say
 from ivr.core.phone import is_mobile, normalize_phone
 from ivr.core.privacy import mask_digits_in, mask_number
 from ivr.self_service.help import book_callback
+from ivr.self_service.repeat_back import choose
 from ivr.voice.listen import listen
 
 if TYPE_CHECKING:
     from ivr.ai_agent.services import AgentCall
+    from ivr.kb.hybrid import Decision
     from ivr.kb.retrieval import Hit
     from ivr.voice.listen import Heard
 
@@ -33,6 +38,7 @@ log = logging.getLogger(__name__)
 MAX_TURNS = 12  # a conversation longer than this goes to a person
 QUESTION_TIMEOUT = 8.0
 MAX_QUESTION = 20.0  # seconds of speech in one question
+CLARIFY_TRIES = 2  # "Do you mean ...?" asked again once when no yes or no is heard
 STEERING = ("agent", "anger", "message", "callback", "balance")
 
 
@@ -124,13 +130,30 @@ class Conversation:
         call = self.call
         kb = call.services.kb
         kb.reload_if_changed()
-        hit = kb.best(text, self.language)
-        if hit is None:
-            self.unanswered += 1
-            self._record_unanswered(text)
-            if self.unanswered >= 2:
-                return self._help("unanswered"), ""
-            return None, say("not_sure", self.language) + " " + self._options()
+        decision = kb.decide(text, self.language)
+        _log_question(call, text, decision)
+        hit = decision.hit
+        if hit is not None and decision.action == "answer":
+            return self._answer(text, hit)
+        if hit is not None and decision.action == "clarify" and self._confirmed(hit):
+            return self._answer(text, hit)
+        self.unanswered += 1
+        self._record_unanswered(text, decision)
+        if self.unanswered >= 2:
+            return self._help("unanswered"), ""
+        return None, say("not_sure", self.language) + " " + self._options()
+
+    def _confirmed(self, hit: Hit) -> bool:
+        """Ask once whether the caller means ``hit``'s question: a key or a spoken yes/no."""
+        call = self.call
+        ask = say("clarify", self.language, question=hit.question)
+        key = choose(call, ask, "confirm", "12", tries=CLARIFY_TRIES)
+        said = {"1": "yes", "2": "no"}.get(key or "", "nothing")
+        log.info("call %s: ai agent asked whether %s is meant: %s", call.id, hit.key, said)
+        return key == "1"
+
+    def _answer(self, text: str, hit: Hit) -> tuple[str | None, str]:
+        call = self.call
         repeated = hit.key in self.answered
         self.answered.append(hit.key)
         self.last_answer = hit
@@ -210,21 +233,38 @@ class Conversation:
         self.last_answer = None
         return say("sms_sent", self.language)
 
-    def _record_unanswered(self, text: str) -> None:
+    def _record_unanswered(self, text: str, decision: Decision) -> None:
         call = self.call
-        kb = call.services.kb
-        near = kb.search(text, self.language, limit=1)
-        best = near[0] if near else None
+        best = decision.hit
         try:
-            kb.store.record_unanswered(
+            call.services.kb.store.record_unanswered(
                 call.id,
                 self.language,
                 mask_digits_in(text),
                 best.key if best else None,
-                best.score if best else None,
+                decision.score if best else None,
             )
         except Exception as exc:  # bookkeeping: the caller goes on
             log.error("call %s: unanswered question not recorded: %s", call.id, exc)
+
+
+def _log_question(call: AgentCall, text: str, decision: Decision) -> None:
+    """Every question with its scores, for the knowledge base's editors: the words with any
+    digits masked (a caller may say an ID number), the nearest entry, what was done."""
+    dense = "-" if decision.dense is None else f"{decision.dense:+.2f}"
+    log.info(
+        "call %s: ai agent question (%s) %r: %s %s (fused %.3f, lexical %.3f, dense %s,"
+        " margin %.3f)",
+        call.id,
+        call.language,
+        mask_digits_in(text),
+        decision.action,
+        decision.hit.key if decision.hit else "-",
+        decision.score,
+        decision.lexical,
+        dense,
+        decision.margin,
+    )
 
 
 def phrase_answer(call: AgentCall, question: str, hit: Hit) -> str:

@@ -57,6 +57,12 @@ SAY: dict[str, dict[str, str]] = {
         "zh": "抱歉，关于这个问题我没有确切的信息。",
         "en": "Sorry, I do not have reliable information to answer that.",
     },
+    "clarify": {
+        "vi": "Có phải quý khách muốn hỏi: {question} Nếu đúng, nhấn phím 1 hoặc nói đúng."
+        " Nếu không, nhấn phím 2 hoặc nói không.",
+        "zh": "您是想问：{question} 是的话请按1或说是，不是请按2或说不是。",
+        "en": "Do you mean: {question} If so, press 1 or say yes. If not, press 2 or say no.",
+    },
     "not_heard": {
         "vi": "Xin lỗi, tôi chưa nghe rõ. Xin quý khách nói lại.",
         "zh": "抱歉，我没有听清楚。请再说一遍。",

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ivr.core.languages import LANGUAGES
-from ivr.kb import Draft, Entry, KbStore, KnowledgeBase
+from ivr.kb import Decision, Draft, Entry, KbStore, KnowledgeBase
 from ivr.kb.csvfile import CsvError, read_csv
 from ivr.kb.store import KEY
 
@@ -28,18 +28,28 @@ MAX_TAGS, MAX_TAG = 20, 40
 @dataclass(frozen=True)
 class Tried:
     text: str
-    hits: list[Any]  # ivr.kb.Hit, best first
-    threshold: float
+    decision: Decision
+    threshold: float  # the lexical score's, where it decides alone
+
+    @property
+    def hits(self) -> tuple[Any, ...]:
+        """The nearest entries (ivr.kb.Hit), best first, with the scores that decide."""
+        return self.decision.hits
 
     @property
     def answer(self) -> Any:
-        """The hit the agent would answer with; None: it says it is not sure."""
-        return self.hits[0] if self.hits and self.hits[0].score >= self.threshold else None
+        """The hit the agent would answer with; None: it asks first, or says it is not sure."""
+        return self.decision.hit if self.decision.action == "answer" else None
+
+    @property
+    def clarify(self) -> Any:
+        """The hit the agent would ask about ("Do you mean ...?") before answering."""
+        return self.decision.hit if self.decision.action == "clarify" else None
 
 
 def try_question(kb: KnowledgeBase, text: str, language: str) -> Tried:
     kb.reload_if_changed()  # a save this moment is in the answer (as on the next call)
-    return Tried(text, kb.search(text, language, limit=3), kb.threshold)
+    return Tried(text, kb.decide(text, language), kb.threshold)
 
 
 @dataclass(frozen=True)

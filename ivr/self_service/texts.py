@@ -146,7 +146,7 @@ ANSWERS: dict[str, dict[str, dict[str, list[str]]]] = {
         "1": {
             "vi": ["đúng", "đúng rồi", "có", "một"],
             "zh": ["对", "是", "是的", "正确", "一"],
-            "en": ["yes", "correct", "that's right", "one"],
+            "en": ["yes", "yeah", "correct", "that's right", "one"],
         },
         "2": {
             "vi": ["không", "sai", "nhập lại", "hai"],
