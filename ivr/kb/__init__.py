@@ -20,6 +20,7 @@ language whose entries did not change keeps its hybrid index through a rebuild.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from collections.abc import Mapping
@@ -167,6 +168,10 @@ class KnowledgeBase:
             self._builder.start()
 
     def _build_loop(self) -> None:
+        try:  # Linux: a thread has its own nice value; calls (and start-up) go first
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
+        except (AttributeError, OSError):
+            pass
         while True:
             with self._swap:
                 job, self._job = self._job, None
