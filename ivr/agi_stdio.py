@@ -20,6 +20,7 @@ from ivr.agi_scripts import Script
 from ivr.agi_wire import LineChannel, WireError, read_header
 from ivr.call import Call
 from ivr.dispatch import run_script
+from ivr.media_clock import MediaClock
 from ivr.media_server import MediaServer
 from ivr.settings import Settings
 
@@ -37,7 +38,7 @@ def run_classic(
         return 1
     if env.args[:1] == (script,):  # AGI(ivr-agi,entry,...) repeats the name as agi_arg_1
         env = replace(env, args=env.args[1:])
-    media = MediaServer(settings.media_host, 0).start()
+    media = MediaServer(settings.media_host, 0, clock=MediaClock(settings.media_rate)).start()
     call = Call(channel, env, media)
     call.services = services
 

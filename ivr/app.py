@@ -20,6 +20,7 @@ from ivr.db import Database, migrate
 from ivr.flow.loader import FlowError
 from ivr.flow.store import FlowStore
 from ivr.kb import KbStore, KnowledgeBase
+from ivr.media_clock import MediaClock
 from ivr.media_server import MediaServer
 from ivr.queue_config import load_queues
 from ivr.services import Services
@@ -111,7 +112,12 @@ class RunningIvr:
 
 def start(settings: Settings, services: Services | None = None) -> RunningIvr:
     services = services or build_services(settings)
-    media = MediaServer(settings.media_host, settings.media_port, settings.media_advertise)
+    media = MediaServer(
+        settings.media_host,
+        settings.media_port,
+        settings.media_advertise,
+        MediaClock(settings.media_rate),
+    )
     media.start()
     database = services.outbox.database
     admin = AdminContext(services, Users(database, lambda: services.clock()))

@@ -26,6 +26,7 @@ from ivr.agi_wire import (
     parse_reply,
 )
 from ivr.media import AudioSource, TurnResult, TurnSpec, run_turn
+from ivr.media_clock import MediaClock
 from ivr.media_server import SessionWaiter
 
 if TYPE_CHECKING:
@@ -80,6 +81,7 @@ class MediaUnavailable(AgiError):
 
 class MediaEndpoint(Protocol):
     address: str
+    clock: MediaClock  # call time of the turns (ivr.media_clock)
 
     def expect(self, session_id: uuid.UUID) -> SessionWaiter: ...
 
@@ -327,7 +329,7 @@ class Call:
             if sock is None:
                 reply = self._read_reply("EXEC")  # raises CallerHungUp / CommandFailed
                 raise MediaUnavailable("EXEC", reply, "AudioSocket ended before connecting")
-            result = run_turn(sock, audio, spec, self.id, on_speech)
+            result = run_turn(sock, audio, spec, self.id, on_speech, self.media.clock)
         finally:
             waiter.cancel()
             if not isinstance(audio, bytes | bytearray):

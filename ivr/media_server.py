@@ -3,7 +3,8 @@
 A call that wants a media turn registers the session uuid it will name in
 ``EXEC AudioSocket <uuid>,<host:port>``; Asterisk then connects here and sends that uuid as
 its first frame. The listener reads that one frame and hands the socket to the waiting call.
-Everything else (playing, listening) happens in the call's own thread (see ``ivr.media``).
+Everything else (playing, listening) happens in the call's own thread (see ``ivr.media``), in
+call time on the server's :class:`~ivr.media_clock.MediaClock` (``IVR_MEDIA_RATE``).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import uuid
 
 from ivr import audiosocket as wire
 from ivr.listener import Listener
+from ivr.media_clock import REAL_TIME, MediaClock
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +51,14 @@ class SessionWaiter:
 
 
 class MediaServer:
-    def __init__(self, host: str = "127.0.0.1", port: int = 9092, advertise: str = "") -> None:
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 9092,
+        advertise: str = "",
+        clock: MediaClock = REAL_TIME,
+    ) -> None:
+        self.clock = clock  # the call time of every turn on this server's sessions
         self._listener = Listener(host, port, self._handshake, "media-accept")
         self.host = host
         self.port = self._listener.port
