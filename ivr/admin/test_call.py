@@ -6,8 +6,10 @@ of its own serves to a FastAGI server and an AudioSocket media server of their o
 this process), so the flows in force are never touched. The call is the simulator's: the real
 wire, real prompts (rendered by the shared prompt cache), real speech recognition where the
 language has a recognizer. It keeps no call record and uses a live state of its own, so a test
-call is not counted on the wallboard or in the reports. Prompts play in real time: a test is a
-few steps, and the call is cut off after ``timeout`` seconds.
+call is not counted on the wallboard or in the reports. Both sides run at
+``SIMULATION_RATE`` times real speed (``ivr.media_clock``): a prompt of 3 s passes in 0.3 s,
+the transcript shows call time. A test is a few steps, and the call is cut off after
+``timeout`` real seconds.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from typing import Any
 from ivr.agi_server import FastAgiServer
 from ivr.flow.loader import FlowError
 from ivr.flow.store import FlowStore
+from ivr.media_clock import SIMULATION_RATE, MediaClock
 from ivr.media_server import MediaServer
 from ivr.state import MemoryState
 from ivr.testing.caller import Action, HangUp, Listen, Press, Say, speech
@@ -91,7 +94,7 @@ def parse_steps(text: str, language: str, recognizers: Any) -> list[Action]:
                 f"line {number}: '{line}' is not a step: press <keys>, say <words>, wait or hangup"
             )
     if len(actions) > MAX_STEPS:
-        problems.append(f"at most {MAX_STEPS} steps: prompts play in real time")
+        problems.append(f"at most {MAX_STEPS} steps: keep a test call short")
     if problems:
         raise StepError(problems)
     if not actions or not isinstance(actions[-1], HangUp):
@@ -118,7 +121,7 @@ def run_test_call(
         except FlowError as exc:
             return TestCall(error=f"The flow has problems, fix them first: {exc.problems[0]}")
         copy = replace(services, flows=store, records=None, state=MemoryState())
-        media = MediaServer("127.0.0.1", 0, "").start()
+        media = MediaServer("127.0.0.1", 0, "", MediaClock(SIMULATION_RATE)).start()
         agi = FastAgiServer(services.scripts, copy, media, "127.0.0.1", 0).start()
         try:
             call = SimulatedCall(
@@ -127,6 +130,7 @@ def run_test_call(
                 actions,
                 callerid="0000000000",
                 queue_outcomes=[queue_outcome, "ANSWERED"],
+                rate=SIMULATION_RATE,
             )
             result = call.run(timeout=timeout)
         except Exception as exc:  # the simulator's own failure: said plainly, logged in full
