@@ -5,6 +5,8 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+import pytest
+
 from ivr.flow.loader import load_flow
 from ivr.flow.model import (
     HoursNode,
@@ -200,6 +202,8 @@ def test_caller_hangup_mid_flow_is_recorded(make_ivr: Any) -> None:
     assert record["caller"] == "0901234567"
 
 
+# 200 calls at once is the load of 200 real-time calls; sped up, it would be 10 times that
+@pytest.mark.realtime
 def test_two_hundred_concurrent_calls_through_the_flow(make_ivr: Any) -> None:
     ivr = make_ivr(clock=OPEN)
     lang_for = ["vi", "zh", "en"]
