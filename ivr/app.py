@@ -20,6 +20,7 @@ from ivr.ai_agent.llm import Phraser
 from ivr.asr.registry import Recognizers
 from ivr.core.db import Database, migrate
 from ivr.core.live_state import make_state
+from ivr.core.media_clock import MediaClock
 from ivr.core.settings import Settings
 from ivr.flow.loader import FlowError
 from ivr.flow.store import FlowStore
@@ -150,7 +151,12 @@ def start(settings: Settings, services: Services | None = None) -> RunningIvr:
     services = services or build_services(settings)
     with ExitStack() as undo:
         media = _listening(
-            lambda: MediaServer(settings.media_host, settings.media_port, settings.media_advertise),
+            lambda: MediaServer(
+                settings.media_host,
+                settings.media_port,
+                settings.media_advertise,
+                MediaClock(settings.media_rate),
+            ),
             settings.media_host,
             settings.media_port,
             "IVR_MEDIA_PORT",

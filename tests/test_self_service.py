@@ -53,7 +53,9 @@ def ivr(make_ivr: Any, seeded: Path) -> Any:
 
 def dial(ivr: Any, actions: list[Any], callerid: str = STRANGER, **options: Any) -> CallResult:
     address = ("127.0.0.1", ivr.agi.port)
-    call = SimulatedCall(address, NUMBER, actions, callerid=callerid, **options)
+    call = SimulatedCall(
+        address, NUMBER, actions, callerid=callerid, rate=ivr.media.clock.rate, **options
+    )
     return call.run(timeout=120)
 
 
@@ -162,7 +164,7 @@ def test_lockout_route_to_an_agent(ivr: Any) -> None:
 
 # -- two server processes sharing Redis ---------------------------------------------------------
 class Server:
-    def __init__(self, data: Path, redis_url: str, prompts: Path) -> None:
+    def __init__(self, data: Path, redis_url: str, prompts: Path, rate: float) -> None:
         env = {
             **os.environ,
             "IVR_DATA_DIR": str(data),
@@ -175,7 +177,9 @@ class Server:
             "IVR_SMS_GATEWAY": "none",
             "IVR_ASR": "vi=vosk",  # no Vietnamese model here: keys only, nothing to load
             "IVR_CLOCK": OPEN.isoformat(),  # the tests' calendar: agents work, not today's
+            "IVR_MEDIA_RATE": str(rate),
         }
+        self.rate = rate
         self.process = subprocess.Popen(
             [sys.executable, "-m", "ivr.cli", "serve"],
             env=env,
@@ -190,7 +194,7 @@ class Server:
         self.address = (found.group(1), int(found.group(2)))
 
     def dial(self, actions: list[Any]) -> CallResult:
-        call = SimulatedCall(self.address, NUMBER, actions, callerid=STRANGER)
+        call = SimulatedCall(self.address, NUMBER, actions, callerid=STRANGER, rate=self.rate)
         return call.run(timeout=120)
 
     def stop(self) -> None:
@@ -200,13 +204,13 @@ class Server:
 
 @pytest.fixture
 def two_servers(
-    seeded: Path, redis_server: str, prompts_dir: Path
+    seeded: Path, redis_server: str, prompts_dir: Path, media_rate: float
 ) -> Iterator[tuple[Server, Server]]:
     import redis
 
     redis.Redis.from_url(redis_server).flushdb()
-    first = Server(seeded, redis_server, prompts_dir)
-    second = Server(seeded, redis_server, prompts_dir)
+    first = Server(seeded, redis_server, prompts_dir, media_rate)
+    second = Server(seeded, redis_server, prompts_dir, media_rate)
     try:
         yield first, second
     finally:

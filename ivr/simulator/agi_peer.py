@@ -176,7 +176,7 @@ class AgiPeer:
         self.send(text + "\n")
         if self.channel.pending_hangup_line:
             self.channel.pending_hangup_line = False
-            time.sleep(HANGUP_LINE_DELAY)
+            self.channel.clock.sleep(HANGUP_LINE_DELAY)
             self.hangup_line()
         self._between_commands()
 

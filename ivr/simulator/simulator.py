@@ -9,6 +9,10 @@ who hung up first (option ``c``), after which the caller reaches ``AGI(.../surve
 Every AGI
 session speaks the real wire (see ``agi_peer``) and every ``EXEC AudioSocket`` opens a real
 AudioSocket session to the IVR's media server (see ``audiosocket_peer``).
+
+A call runs in call time at ``rate`` (``ivr.core.media_clock``): prompts, the answer delay, GET DATA
+timeouts and the caller's keys and speech all pass ``rate`` times faster than real time. The
+IVR must run at the same rate (``IVR_MEDIA_RATE``); the wire is the same at any rate.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ivr.core.media_clock import REAL_TIME, MediaClock
 from ivr.simulator import agi_peer
 from ivr.simulator.agi_peer import AgiPeer, find_sound, sound_seconds
 from ivr.simulator.audiosocket_peer import AudioSocketPeer, SessionOutcome
@@ -36,7 +41,7 @@ _id_lock = threading.Lock()
 
 @dataclass
 class Event:
-    at: float
+    at: float  # seconds of call time since the call started
     kind: str  # agi, reply, ivr, play, caller, lost, dialplan, error
     text: str
 
@@ -60,11 +65,17 @@ class Channel:
     events: list[Event] = field(default_factory=list)
     played: list[bytes] = field(default_factory=list)
     sessions: list[SessionOutcome] = field(default_factory=list)
-    started: float = field(default_factory=time.monotonic)
+    clock: MediaClock = REAL_TIME  # call time: media, timeouts, the caller's actions
+    started: float | None = None  # call time; None: when the channel is made
     process: subprocess.Popen[bytes] | None = None  # classic AGI: the script's process
 
+    def __post_init__(self) -> None:
+        if self.started is None:
+            self.started = self.clock.monotonic()
+
     def log(self, kind: str, text: str) -> None:
-        self.events.append(Event(round(time.monotonic() - self.started, 3), kind, text))
+        started = self.started or 0.0
+        self.events.append(Event(round(self.clock.monotonic() - started, 3), kind, text))
 
     def next_action_is(self, kind: type, when: str | None = None) -> bool:
         if not self.actions or not isinstance(self.actions[0], kind):
@@ -113,13 +124,19 @@ class SimulatedCall:
         actions: list[Action] | None = None,
         callerid: str = "0901234567",
         queue_outcomes: list[str] | None = None,
+        rate: float = 1.0,
         **channel_options: object,
     ) -> None:
+        """``rate``: call time per real second; the IVR called must run at the same rate."""
         self.agi_address = agi_address
         self.dialled = dialled
         self.callerid = callerid
         self.queue_outcomes = list(queue_outcomes or [])
-        self.channel = Channel(actions=list(actions or []), **channel_options)  # type: ignore[arg-type]
+        self.channel = Channel(
+            actions=list(actions or []),
+            clock=MediaClock(rate),
+            **channel_options,  # type: ignore[arg-type]
+        )
         with _id_lock:
             serial = next(_ids)
         self.uniqueid = f"{int(time.time())}.{serial}"
@@ -313,7 +330,7 @@ class _Handlers:
         if isinstance(action, HangUp) and action.when == "media":
             channel.actions.pop(0)
             at = min(action.delay, seconds) if seconds > 0 else action.delay
-            time.sleep(at)
+            channel.clock.sleep(at)
             channel.caller_hangs_up(f"hung up {at:.2f} s into the command")
             channel.pending_hangup_line = True
             return None, at, True
@@ -323,10 +340,10 @@ class _Handlers:
             press = channel.actions[0]
             assert isinstance(press, Press)
             if press.delay < seconds and press.digits[0] in escape:
-                time.sleep(press.delay)
+                channel.clock.sleep(press.delay)
                 self._consume_key(press)
                 return press.digits[0], press.delay, False
-        time.sleep(seconds)
+        channel.clock.sleep(seconds)
         return None, seconds, False
 
     def _consume_key(self, press: Press) -> None:
@@ -342,7 +359,7 @@ class _Handlers:
     # -- commands -------------------------------------------------------------------------
     def answer(self, argv: list[str]) -> str:
         if not self.channel.answered:
-            time.sleep(self.channel.answer_delay)  # waits for the first media frame
+            self.channel.clock.sleep(self.channel.answer_delay)  # waits for the first media frame
             self.channel.answered = True
         return "200 result=0"
 
@@ -391,7 +408,7 @@ class _Handlers:
     def _media_wait_key(self, timeout: float) -> tuple[str | None, float, bool]:
         if self.channel.next_action_is(Press) or self.channel.next_action_is(HangUp, "media"):
             return self._media(timeout, ALL_KEYS)
-        time.sleep(timeout)
+        self.channel.clock.sleep(timeout)
         return None, timeout, False
 
     def wait_for_digit(self, argv: list[str]) -> str:
@@ -476,7 +493,12 @@ class _Handlers:
             return "200 result=-1"
         session, _, address = data.partition(",")
         peer = AudioSocketPeer(
-            session, address, channel.actions, channel.packet_ms, channel.continuous_media
+            session,
+            address,
+            channel.actions,
+            channel.packet_ms,
+            channel.continuous_media,
+            channel.clock,
         )
         outcome = peer.run()
         channel.sessions.append(outcome)

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any, Generic, Protocol, TypeVar
 
 from ivr.asr.registry import Recognizers
+from ivr.core.media_clock import MediaClock
 from ivr.tts import PromptCache
 from ivr.voice.media_server import SessionWaiter
 from ivr.voice.turn import AudioSource, TurnResult, TurnSpec, run_turn
@@ -80,6 +81,7 @@ class MediaUnavailable(AgiError):
 
 class MediaEndpoint(Protocol):
     address: str
+    clock: MediaClock  # call time of the turns (ivr.media_clock)
 
     def expect(self, session_id: uuid.UUID) -> SessionWaiter: ...
 
@@ -316,7 +318,7 @@ class Call(Generic[S]):
             if sock is None:
                 reply = self._read_reply("EXEC")  # raises CallerHungUp / CommandFailed
                 raise MediaUnavailable("EXEC", reply, "AudioSocket ended before connecting")
-            result = run_turn(sock, audio, spec, self.id, on_speech)
+            result = run_turn(sock, audio, spec, self.id, on_speech, self.media.clock)
         finally:
             waiter.cancel()
             if not isinstance(audio, bytes | bytearray):

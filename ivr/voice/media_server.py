@@ -3,7 +3,8 @@
 A call that wants a media turn registers the session uuid it will name in
 ``EXEC AudioSocket <uuid>,<host:port>``; Asterisk then connects here and sends that uuid as
 its first frame. The listener reads that one frame and hands the socket to the waiting call.
-Everything else (playing, listening) happens in the call's own thread (see ``ivr.voice.turn``).
+Everything else (playing, listening) happens in the call's own thread (see ``ivr.voice.turn``), in
+call time on the server's :class:`~ivr.core.media_clock.MediaClock` (``IVR_MEDIA_RATE``).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import socket
 import threading
 import uuid
 
+from ivr.core.media_clock import REAL_TIME, MediaClock
 from ivr.wire import audiosocket as wire
 from ivr.wire.listener import Listener
 
@@ -49,7 +51,14 @@ class SessionWaiter:
 
 
 class MediaServer:
-    def __init__(self, host: str = "127.0.0.1", port: int = 9092, advertise: str = "") -> None:
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 9092,
+        advertise: str = "",
+        clock: MediaClock = REAL_TIME,
+    ) -> None:
+        self.clock = clock  # the call time of every turn on this server's sessions
         self._listener = Listener(host, port, self._handshake, "media-accept")
         self.host = host
         self.port = self._listener.port

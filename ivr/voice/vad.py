@@ -2,8 +2,9 @@
 
 Asterisk sends caller frames only while the far side produces media (ASTERISK-WIRE.md), and
 their size follows the caller's packetization (320, 480, short tails). So audio is re-cut into
-20 ms frames for webrtcvad, and silence is measured on the wall clock since the last voiced
-frame: a phone that stops sending packets is as silent as one that sends silence.
+20 ms frames for webrtcvad, and silence is measured on the clock since the last voiced frame
+(the caller passes ``now``: call time, see ``ivr.core.media_clock``): a phone that stops sending
+packets is as silent as one that sends silence.
 """
 
 from __future__ import annotations
