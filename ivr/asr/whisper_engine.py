@@ -29,10 +29,10 @@ from pathlib import Path
 from typing import Any
 
 from ivr.asr.base import Hypothesis
+from ivr.wire.audio_format import SAMPLE_RATE
 
 log = logging.getLogger(__name__)
 
-SAMPLE_RATE = 8000
 WHISPER_RATE = 16000
 BEAM_SIZE = 2
 # How close (difflib ratio of the normalised texts, 0..1) a transcript must be to a grammar

@@ -12,6 +12,7 @@ from ivr.evaluation.cases import NONE, Case, Outcome
 from ivr.evaluation.noise import add_noise
 from ivr.simulator.caller import Say, read_wav
 from ivr.simulator.simulator import SimulatedCall
+from ivr.wire.audio_format import SAMPLE_RATE
 
 LEAD_IN = 1.0  # seconds of the line before the caller speaks (noise, when there is noise)
 TAIL = 1.5  # and after
@@ -19,7 +20,7 @@ TAIL = 1.5  # and after
 
 def padded(pcm: bytes, snr_db: float | None, seed: int) -> bytes:
     """The caller's side of the line: quiet (or noise) around the recording."""
-    audio = b"\0\0" * int(8000 * LEAD_IN) + pcm + b"\0\0" * int(8000 * TAIL)
+    audio = b"\0\0" * int(SAMPLE_RATE * LEAD_IN) + pcm + b"\0\0" * int(SAMPLE_RATE * TAIL)
     return audio if snr_db is None else add_noise(audio, snr_db, seed)
 
 

@@ -27,6 +27,7 @@ import numpy as np
 from ivr.core.media_clock import REAL_TIME, MediaClock
 from ivr.simulator.caller import Action, HangUp, Listen, Press, Say
 from ivr.wire import audiosocket as wire
+from ivr.wire.audio_format import BYTES_PER_SECOND
 
 INACTIVITY_TIMEOUT = 2.0  # real seconds (see above)
 
@@ -69,7 +70,7 @@ class AudioSocketPeer:
         self.session_id = session_id
         self.address = address
         self.actions = actions  # shared with the call: consumed from the front
-        self.packet_bytes = 16 * packet_ms
+        self.packet_bytes = BYTES_PER_SECOND * packet_ms // 1000
         self.packet_seconds = packet_ms / 1000
         self.continuous_media = continuous_media
 

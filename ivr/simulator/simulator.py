@@ -25,66 +25,18 @@ import subprocess
 import threading
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 
-from ivr.core.media_clock import REAL_TIME, MediaClock
+from ivr.core.media_clock import MediaClock
 from ivr.simulator import agi_peer
 from ivr.simulator.agi_peer import AgiPeer, find_sound, sound_seconds
 from ivr.simulator.audiosocket_peer import AudioSocketPeer, SessionOutcome
 from ivr.simulator.caller import Action, HangUp, Listen, Press
+from ivr.simulator.channel import Channel, Event
+from ivr.wire.audio_format import BYTES_PER_SECOND, SAMPLE_RATE
 
-DEFAULT_SOUNDS = [Path("/usr/share/asterisk/sounds")]
 ALL_KEYS = "0123456789*#"
 _ids = itertools.count(1)
 _id_lock = threading.Lock()
-
-
-@dataclass
-class Event:
-    at: float  # seconds of call time since the call started
-    kind: str  # agi, reply, ivr, play, caller, lost, dialplan, error
-    text: str
-
-
-@dataclass
-class Channel:
-    """The simulated channel: state shared by every AGI session of one call."""
-
-    actions: list[Action]
-    language: str = "en"
-    agi_sighup: bool = True
-    exit_on_hangup: bool = False
-    answer_delay: float = 0.5
-    sounds: list[Path] = field(default_factory=lambda: list(DEFAULT_SOUNDS))
-    packet_ms: int = 20
-    continuous_media: bool = False
-    answered: bool = False
-    dead: bool = False
-    pending_hangup_line: bool = False
-    variables: dict[str, str] = field(default_factory=dict)
-    events: list[Event] = field(default_factory=list)
-    played: list[bytes] = field(default_factory=list)
-    sessions: list[SessionOutcome] = field(default_factory=list)
-    clock: MediaClock = REAL_TIME  # call time: media, timeouts, the caller's actions
-    started: float | None = None  # call time; None: when the channel is made
-    process: subprocess.Popen[bytes] | None = None  # classic AGI: the script's process
-
-    def __post_init__(self) -> None:
-        if self.started is None:
-            self.started = self.clock.monotonic()
-
-    def log(self, kind: str, text: str) -> None:
-        started = self.started or 0.0
-        self.events.append(Event(round(self.clock.monotonic() - started, 3), kind, text))
-
-    def next_action_is(self, kind: type, when: str | None = None) -> bool:
-        if not self.actions or not isinstance(self.actions[0], kind):
-            return False
-        return when is None or getattr(self.actions[0], "when", None) == when
-
-    def caller_hangs_up(self, how: str) -> None:
-        self.dead = True
-        self.log("caller", how)
 
 
 @dataclass
@@ -105,7 +57,7 @@ class CallResult:
 
     @property
     def played_seconds(self) -> float:
-        return sum(len(p) for p in self.played) / 16000
+        return sum(len(p) for p in self.played) / BYTES_PER_SECOND
 
     def transcript(self, detail: bool = False) -> str:
         shown = {"ivr", "play", "caller", "lost", "dialplan", "error"}
@@ -374,7 +326,7 @@ class _Handlers:
             return f"200 result=-1 endpos={offset}"
         self.channel.log("play", f"file {argv[2]} ({seconds:.1f} s)")
         digit, elapsed, hung = self._media(seconds, argv[3])
-        endpos = offset + int(elapsed * 8000)
+        endpos = offset + int(elapsed * SAMPLE_RATE)
         if hung:
             return f"200 result=-1 endpos={endpos}"
         return f"200 result={ord(digit) if digit else 0} endpos={endpos}"
@@ -503,7 +455,7 @@ class _Handlers:
         outcome = peer.run()
         channel.sessions.append(outcome)
         channel.played.append(bytes(outcome.played))
-        seconds = len(outcome.played) / 16000
+        seconds = len(outcome.played) / BYTES_PER_SECOND
         what = f"AudioSocket: heard {seconds:.1f} s of IVR audio"
         if outcome.pressed:
             what += f"; caller pressed {outcome.pressed}"

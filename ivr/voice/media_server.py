@@ -86,7 +86,7 @@ class MediaServer:
     def _handshake(self, conn: socket.socket) -> None:
         """Read the uuid frame (16 raw bytes) and hand the socket to the call that waits for it."""
         try:
-            session_id = _read_uuid(conn)
+            session_id = wire.read_uuid_frame(conn, HANDSHAKE_TIMEOUT)
         except (OSError, wire.FrameError) as exc:
             log.error("AudioSocket connection dropped before pairing: %s", exc)
             conn.close()
@@ -99,27 +99,3 @@ class MediaServer:
             return
         conn.settimeout(None)
         waiter.deliver(conn)
-
-
-def _recv_exactly(conn: socket.socket, size: int) -> bytes:
-    data = b""
-    while len(data) < size:
-        chunk = conn.recv(size - len(data))
-        if not chunk:
-            raise wire.FrameError("connection closed before the uuid frame")
-        data += chunk
-    return data
-
-
-def _read_uuid(conn: socket.socket) -> uuid.UUID:
-    """Read exactly the first frame, so the caller audio after it stays whole for the turn."""
-    conn.settimeout(HANDSHAKE_TIMEOUT)
-    header = _recv_exactly(conn, 3)
-    reader = wire.FrameReader()
-    length = int.from_bytes(header[1:3], "big")
-    if header[0] != wire.KIND_UUID:
-        raise wire.FrameError(f"first frame is kind 0x{header[0]:02x}, not a uuid")
-    if length != 16:
-        raise wire.FrameError(f"uuid frame of {length} bytes, expected 16")
-    frames = reader.feed(header + _recv_exactly(conn, length))
-    return frames[0].uuid

@@ -26,11 +26,10 @@ from typing import Protocol
 from ivr.core.media_clock import REAL_TIME, MediaClock
 from ivr.voice.vad import SpeechDetector, VadSettings
 from ivr.wire import audiosocket as wire
+from ivr.wire.audio_format import BYTES_PER_SECOND, FRAME_BYTES, FRAME_SECONDS
 
 log = logging.getLogger(__name__)
 
-FRAME_SECONDS = wire.FRAME_MS / 1000
-FRAME_BYTES = wire.SAMPLE_RATE * wire.BYTES_PER_SAMPLE * wire.FRAME_MS // 1000
 # Once this far behind (a busy machine), stop catching up and re-anchor the clock: a burst of
 # late frames would only be buffered by Asterisk, not heard sooner. Real seconds: a stall of
 # the machine lasts as long at any media rate.
@@ -108,7 +107,7 @@ class TurnResult:
 
     @property
     def heard_ms(self) -> int:
-        return len(self.caller_audio) * 1000 // (wire.SAMPLE_RATE * wire.BYTES_PER_SAMPLE)
+        return len(self.caller_audio) * 1000 // BYTES_PER_SECOND
 
 
 class _Turn:
@@ -189,7 +188,7 @@ class _Turn:
     def _send_frame(self, now: float) -> None:
         payload = self._next_prompt_frame(now)
         if payload:
-            self.result.played_ms += len(payload) * 1000 // (wire.SAMPLE_RATE * 2)
+            self.result.played_ms += len(payload) * 1000 // BYTES_PER_SECOND
         else:
             payload = wire.silence()
         try:

@@ -14,9 +14,7 @@ from dataclasses import dataclass
 
 import webrtcvad
 
-SAMPLE_RATE = 8000
-FRAME_BYTES = 320  # 20 ms of 8 kHz 16-bit mono
-FRAME_SECONDS = 0.02
+from ivr.wire.audio_format import FRAME_BYTES, SAMPLE_RATE
 
 
 @dataclass(frozen=True)
