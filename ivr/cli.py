@@ -111,6 +111,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     evaluate.add_argument("--flows", type=Path, help="a folder of flows (default: settings)")
     evaluate.add_argument("--verbose", action="store_true", help="one line per recording")
+    evaluate.add_argument(
+        "--rate", type=float, default=10.0, help="call time per real second (default 10)"
+    )
 
     seed = sub.add_parser("seed", help="fill the database with demo data")
     seed.add_argument("--demo", action="store_true", required=True, help="insured persons")
@@ -404,7 +407,7 @@ def _evaluate(args: argparse.Namespace, settings: Settings) -> int:
     if args.flows:
         settings = replace(settings, dialplans_dir=args.flows)
     try:
-        running = local_ivr(settings)
+        running = local_ivr(settings, args.rate)
     except StartError as exc:
         print(f"ivr: cannot start: {exc}", file=sys.stderr)
         return 2

@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import replace
 
 from ivr.app import RunningIvr, start
+from ivr.core.media_clock import SIMULATION_RATE
 from ivr.core.settings import Settings
 from ivr.evaluation import script
 from ivr.evaluation.cases import NONE, Case, Outcome
@@ -24,10 +25,14 @@ def padded(pcm: bytes, snr_db: float | None, seed: int) -> bytes:
     return audio if snr_db is None else add_noise(audio, snr_db, seed)
 
 
-def local_ivr(settings: Settings) -> RunningIvr:
-    """An IVR of its own on free ports, with the evaluation script registered."""
+def local_ivr(settings: Settings, rate: float = SIMULATION_RATE) -> RunningIvr:
+    """An IVR of its own on free ports, with the evaluation script registered, running at
+    ``rate`` (call time per real second: what is measured is understanding, not latency)."""
     script.install()
-    return start(replace(settings, agi_port=0, media_port=0, http_port=0, sms_gateway="none"))
+    local = replace(
+        settings, agi_port=0, media_port=0, http_port=0, sms_gateway="none", media_rate=rate
+    )
+    return start(local)
 
 
 def evaluate(
@@ -41,7 +46,8 @@ def evaluate(
     for snr in noises:
         for seed, case in enumerate(cases, 1):
             audio = padded(read_wav(case.file), snr, seed)
-            call = SimulatedCall(address, "0", [Say(audio, delay=0.0, label=case.file.name)])
+            say = Say(audio, delay=0.0, label=case.file.name)
+            call = SimulatedCall(address, "0", [say], rate=running.media.clock.rate)
             result = call.run_script(script.NAME, [case.kind, case.language, case.context])
             got = result.variables.get(script.RESULT, NONE)
             outcome = Outcome(case, got, "clean" if snr is None else f"{snr:g} dB")

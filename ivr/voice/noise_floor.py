@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 QUIET = 1.0  # mean square of a digitally silent frame's dither: the floor never goes below
+QUIET_LINE = 32768.0**2 * 10 ** (-55 / 10)  # -55 dBFS: below this a line counts as quiet
 
 
 @dataclass(frozen=True)
@@ -36,28 +37,37 @@ def frame_power(frame: bytes) -> float:
 
 
 class NoiseFloor:
+    """The floor of one call's line (it outlives the call's turns: the line stays the same).
+
+    It starts at a quiet line's level, falls at once to any quieter frame, moves up to the
+    level of a frame webrtcvad calls unvoiced (the line between words: on a noisy line, the
+    noise), and creeps up slowly under voiced frames (``rise_db_per_s``). A frame is loud
+    enough when it stands ``margin_db`` above the floor; while the floor is a quiet line's,
+    every frame is (webrtcvad alone decides, as before)."""
+
     def __init__(self, settings: NoiseSettings | None = None) -> None:
         self.settings = settings or NoiseSettings()
-        self.floor: float | None = None  # None until the first frame
+        self.floor = QUIET_LINE
         self._smoothed: float | None = None
         self._rise = 10 ** (self.settings.rise_db_per_s * self.settings.frame_seconds / 10)
         self._margin = 10 ** (self.settings.margin_db / 10)
 
-    def loud_enough(self, frame: bytes) -> bool:
-        """Take one 20 ms frame; whether it stands above the floor (it could be speech)."""
+    def loud_enough(self, frame: bytes, voiced: bool = True) -> bool:
+        """Take one 20 ms frame (``voiced``: webrtcvad's word on it); whether it stands above
+        the floor (it could be speech)."""
         power = max(frame_power(frame), QUIET)
         alpha = self.settings.smoothing
         level = power if self._smoothed is None else alpha * power + (1 - alpha) * self._smoothed
         self._smoothed = level
-        if self.floor is None or level < self.floor:
-            self.floor = level
+        if level < self.floor or not voiced:
+            self.floor = max(level, QUIET)
         else:
             self.floor = min(level, self.floor * self._rise)
+        if self.floor <= QUIET_LINE:
+            return True
         return power >= self.floor * self._margin
 
     @property
     def floor_db(self) -> float:
-        """The floor in dB of full scale (for logs); -inf before the first frame."""
-        if self.floor is None:
-            return -math.inf
+        """The floor in dB of full scale (for logs)."""
         return 10 * math.log10(self.floor / 32768.0**2)

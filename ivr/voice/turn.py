@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from ivr.core.media_clock import REAL_TIME, MediaClock
+from ivr.voice.noise_floor import NoiseFloor
 from ivr.voice.vad import SpeechDetector, VadSettings
 from ivr.wire import audiosocket as wire
 from ivr.wire.audio_format import BYTES_PER_SECOND, FRAME_BYTES, FRAME_SECONDS
@@ -119,6 +120,7 @@ class _Turn:
         call_id: str,
         on_speech: Callable[[bytes], object] | None,
         clock: MediaClock = REAL_TIME,
+        noise: NoiseFloor | None = None,
     ) -> None:
         self.sock = sock
         self.clock = clock
@@ -131,7 +133,7 @@ class _Turn:
         self.pending = b""  # prompt audio read from the source, short of a whole frame
         self.prompt_end: float | None = None
         self.last_digit: float | None = None
-        self.detector = SpeechDetector(spec.vad) if spec.speech else None
+        self.detector = SpeechDetector(spec.vad, noise) if spec.speech else None
         self.answer_complete = False  # what on_speech last said: True, False, None (no news)
 
     @property
@@ -303,13 +305,14 @@ def run_turn(
     call_id: str,
     on_speech: Callable[[bytes], object] | None = None,
     clock: MediaClock = REAL_TIME,
+    noise: NoiseFloor | None = None,
 ) -> TurnResult:
     """Run one turn on a connected AudioSocket session and close the session; its pacing and
-    timers run in call time on ``clock``."""
+    timers run in call time on ``clock``; ``noise`` is the line's noise floor (the call's)."""
     source = BytesSource(audio) if isinstance(audio, bytes | bytearray) else audio
     sock.settimeout(2.0)  # bounds sendall; reads only happen after select says ready
     try:
-        result = _Turn(sock, source, spec, call_id, on_speech, clock).run()
+        result = _Turn(sock, source, spec, call_id, on_speech, clock, noise).run()
         if result.status != "hangup":
             _end_gracefully(sock)
         return result

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import webrtcvad
 
+from ivr.voice.noise_floor import NoiseFloor
 from ivr.wire.audio_format import FRAME_BYTES, SAMPLE_RATE
 
 
@@ -31,8 +32,13 @@ class VadSettings:
 class SpeechDetector:
     """Feed caller audio as it arrives; ask whether speech has started or ended."""
 
-    def __init__(self, settings: VadSettings | None = None) -> None:
+    def __init__(
+        self, settings: VadSettings | None = None, noise: NoiseFloor | None = None
+    ) -> None:
         self.settings = settings or VadSettings()
+        # The line's noise floor: a frame is voiced only if it also stands above it (a call
+        # keeps one across its turns; without one, webrtcvad alone decides).
+        self.noise = noise
         self._vad = webrtcvad.Vad(self.settings.aggressiveness)
         self._pending = b""
         self._recent: deque[bool] = deque(maxlen=self.settings.window)
@@ -53,6 +59,8 @@ class SpeechDetector:
         while len(self._pending) >= FRAME_BYTES:
             frame, self._pending = self._pending[:FRAME_BYTES], self._pending[FRAME_BYTES:]
             voiced = self._vad.is_speech(frame, SAMPLE_RATE)
+            if self.noise is not None:
+                voiced = self.noise.loud_enough(frame, voiced) and voiced
             if voiced:
                 self.last_voiced_at = now
             if self.started_at is None:
