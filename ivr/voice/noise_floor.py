@@ -39,15 +39,16 @@ def frame_power(frame: bytes) -> float:
 class NoiseFloor:
     """The floor of one call's line (it outlives the call's turns: the line stays the same).
 
-    It starts at a quiet line's level, falls at once to any quieter frame, moves up to the
-    level of a frame webrtcvad calls unvoiced (the line between words: on a noisy line, the
-    noise), and creeps up slowly under voiced frames (``rise_db_per_s``). A frame is loud
-    enough when it stands ``margin_db`` above the floor; while the floor is a quiet line's,
-    every frame is (webrtcvad alone decides, as before)."""
+    It starts at the line's first frame (a line's noise is there before anyone speaks; a line
+    that sends nothing while quiet starts with the soft onset of speech), falls at once to any
+    quieter frame, moves up to the level of a frame webrtcvad calls unvoiced (the line between
+    words: on a noisy line, the noise), and creeps up slowly under voiced frames
+    (``rise_db_per_s``). A frame is loud enough when it stands ``margin_db`` above the floor;
+    while the floor is a quiet line's, every frame is (webrtcvad alone decides, as before)."""
 
     def __init__(self, settings: NoiseSettings | None = None) -> None:
         self.settings = settings or NoiseSettings()
-        self.floor = QUIET_LINE
+        self.floor: float | None = None  # None until the first frame
         self._smoothed: float | None = None
         self._rise = 10 ** (self.settings.rise_db_per_s * self.settings.frame_seconds / 10)
         self._margin = 10 ** (self.settings.margin_db / 10)
@@ -59,7 +60,7 @@ class NoiseFloor:
         alpha = self.settings.smoothing
         level = power if self._smoothed is None else alpha * power + (1 - alpha) * self._smoothed
         self._smoothed = level
-        if level < self.floor or not voiced:
+        if self.floor is None or level < self.floor or not voiced:
             self.floor = max(level, QUIET)
         else:
             self.floor = min(level, self.floor * self._rise)
@@ -69,5 +70,7 @@ class NoiseFloor:
 
     @property
     def floor_db(self) -> float:
-        """The floor in dB of full scale (for logs)."""
+        """The floor in dB of full scale (for logs); -inf before the first frame."""
+        if self.floor is None:
+            return -math.inf
         return 10 * math.log10(self.floor / 32768.0**2)
