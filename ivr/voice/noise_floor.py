@@ -22,7 +22,10 @@ QUIET_LINE = 32768.0**2 * 10 ** (-55 / 10)  # -55 dBFS: below this a line counts
 
 @dataclass(frozen=True)
 class NoiseSettings:
-    margin_db: float = 6.0  # speech stands this far above the noise floor
+    margin_db: float = 6.0  # speech starts this far above the noise floor
+    # Once speech has started, a frame this far above the floor still belongs to it: the
+    # quieter ends of words must not end an answer in the middle (hysteresis).
+    keep_margin_db: float = 5.0
     rise_db_per_s: float = 3.0  # how fast the floor may climb towards a louder line
     # The floor follows the power smoothed over a few frames: one frame of noise varies by
     # several dB (pink noise: -3 to +6 dB around its median), the average of four much less.
@@ -52,10 +55,11 @@ class NoiseFloor:
         self._smoothed: float | None = None
         self._rise = 10 ** (self.settings.rise_db_per_s * self.settings.frame_seconds / 10)
         self._margin = 10 ** (self.settings.margin_db / 10)
+        self._keep_margin = 10 ** (self.settings.keep_margin_db / 10)
 
-    def loud_enough(self, frame: bytes, voiced: bool = True) -> bool:
+    def loud_enough(self, frame: bytes, voiced: bool = True, speaking: bool = False) -> bool:
         """Take one 20 ms frame (``voiced``: webrtcvad's word on it); whether it stands above
-        the floor (it could be speech)."""
+        the floor (it could be speech; ``speaking``: it would go on with speech started)."""
         power = max(frame_power(frame), QUIET)
         alpha = self.settings.smoothing
         level = power if self._smoothed is None else alpha * power + (1 - alpha) * self._smoothed
@@ -66,7 +70,7 @@ class NoiseFloor:
             self.floor = min(level, self.floor * self._rise)
         if self.floor <= QUIET_LINE:
             return True
-        return power >= self.floor * self._margin
+        return power >= self.floor * (self._keep_margin if speaking else self._margin)
 
     @property
     def floor_db(self) -> float:

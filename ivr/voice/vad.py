@@ -60,7 +60,7 @@ class SpeechDetector:
             frame, self._pending = self._pending[:FRAME_BYTES], self._pending[FRAME_BYTES:]
             voiced = self._vad.is_speech(frame, SAMPLE_RATE)
             if self.noise is not None:
-                voiced = self.noise.loud_enough(frame, voiced) and voiced
+                voiced = self.noise.loud_enough(frame, voiced, self.speaking) and voiced
             if voiced:
                 self.last_voiced_at = now
             if self.started_at is None:
