@@ -55,9 +55,6 @@ def build_services(settings: Settings, keep_records: bool = True) -> Services:
     # building them (``services.clock = ...``).
     clock: Clock = lambda: services.clock()  # noqa: E731
     store = KbStore(database, clock, state)
-    if not store.entries():  # the first start: the sample base; later the admins' edits rule
-        count = store.load_dir(settings.knowledge_dir, by="seed")
-        log.info("knowledge base: %d entries loaded from %s", count, settings.knowledge_dir)
     outbox = Outbox(database, clock)
     llm = None
     if settings.llm_url:
@@ -91,6 +88,10 @@ def build_services(settings: Settings, keep_records: bool = True) -> Services:
         llm=llm,
         clock=settings.clock(),
     )
+    # After ``services`` exists: the seed's versions read the time through it.
+    if not store.entries():  # the first start: the sample base; later the admins' edits rule
+        count = store.load_dir(settings.knowledge_dir, by="seed")
+        log.info("knowledge base: %d entries loaded from %s", count, settings.knowledge_dir)
     return services
 
 
