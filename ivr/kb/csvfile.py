@@ -58,7 +58,10 @@ def write_csv(entries: Iterable[Entry], file: TextIO) -> int:
 def read_csv(file: TextIO) -> list[Draft]:
     """The rows of ``file`` as drafts; ``CsvError`` listing every bad line if any is bad."""
     reader = csv.DictReader(file)
-    header = reader.fieldnames or []
+    try:
+        header = reader.fieldnames or []
+    except csv.Error as exc:
+        raise CsvError([f"line 1: {_unreadable(exc)}"]) from None
     missing = [c for c in COLUMNS if c not in header and c != "active"]
     if missing:
         raise CsvError([f"line 1: missing column(s) {', '.join(missing)}"])
@@ -69,7 +72,15 @@ def read_csv(file: TextIO) -> list[Draft]:
     drafts: list[Draft] = []
     seen: dict[tuple[str, str], int] = {}
     line = reader.line_num
-    for row in reader:
+    rows = iter(reader)
+    while True:
+        try:
+            row = next(rows)
+        except StopIteration:
+            break
+        except csv.Error as exc:  # the file cannot be read on: this line is the last problem
+            problems.append(f"line {line + 1}: {_unreadable(exc)}")
+            break
         try:
             draft = _draft(row)
             where = (draft.key, draft.language)
@@ -83,6 +94,16 @@ def read_csv(file: TextIO) -> list[Draft]:
     if problems:
         raise CsvError(problems)
     return drafts
+
+
+def _unreadable(exc: csv.Error) -> str:
+    """The csv module's complaint in an admin's words."""
+    if "field larger than field limit" in str(exc):
+        return (
+            f"a cell is longer than {csv.field_size_limit()} characters "
+            '(a quote " opened and never closed?); nothing after it can be read'
+        )
+    return f"not readable as CSV ({exc}); nothing after it can be read"
 
 
 def _draft(row: dict[str | None, str | list[str] | None]) -> Draft:
