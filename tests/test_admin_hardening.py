@@ -4,6 +4,8 @@ the log, nothing useful for the admin) is a plain 4xx answer naming the problem.
 from __future__ import annotations
 
 import shutil
+import socket
+import time
 from pathlib import Path
 from typing import Any
 
@@ -97,3 +99,63 @@ def test_the_flow_editor_shows_a_deep_draft_with_its_problem(make_ivr: Any, tmp_
     assert saved.status_code == 422 and "nested more than 40 levels deep" in saved.text
     shown = admin.get(page)
     assert shown.status_code == 200 and "nested more than 40 levels deep" in shown.text
+
+
+def _post_raw(url: str, path: str, head: dict[str, str], body: bytes, wait: float = 10) -> str:
+    """Send a request's head and ``body`` (perhaps only the start of what the head promises)
+    and read the answer; "" when none comes within ``wait`` seconds."""
+    host, port = url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=wait) as sock:
+        lines = [f"POST {path} HTTP/1.1", f"host: {host}", *(f"{k}: {v}" for k, v in head.items())]
+        sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode())
+        try:
+            sock.sendall(body)
+        except OSError:
+            pass  # the server answered and closed while we were still sending
+        answer = b""
+        try:
+            while part := sock.recv(65536):  # the server closes after a refusal
+                answer += part
+        except (TimeoutError, ConnectionResetError):
+            pass
+        return answer.decode("latin-1")
+
+
+def _chunked(size: int) -> bytes:
+    chunk = b"x" * 65536
+    return b"".join(b"%x\r\n%s\r\n" % (len(chunk), chunk) for _ in range(size // len(chunk)))
+
+
+def test_request_bodies_are_limited_before_they_are_read(make_ivr: Any) -> None:
+    """A 200 MB sign-in POST is refused from its Content-Length, before its body; a chunked
+    one when it passes 1 MB; an upload has its own, larger limit."""
+    ivr = make_ivr()
+    add_users(ivr)
+    form = {"content-type": "application/x-www-form-urlencoded"}
+    started = time.monotonic()
+    declared = _post_raw(
+        ivr.web.url, "/admin/login", {**form, "content-length": "200000000"}, b"a" * 65536
+    )
+    assert declared.startswith("HTTP/1.1 413"), declared[:200]
+    assert "The request is too large: at most 1 MB here." in declared
+    assert time.monotonic() - started < 5
+    streamed = _post_raw(
+        ivr.web.url, "/admin/login", {**form, "transfer-encoding": "chunked"}, _chunked(2 << 20)
+    )
+    assert streamed.startswith("HTTP/1.1 413"), streamed[:200]
+    assert "too large" in streamed
+    assert time.monotonic() - started < 5  # refused and closed, not drained to the end
+    upload = {"content-type": "multipart/form-data; boundary=b", "content-length": "30000000"}
+    assert _post_raw(ivr.web.url, "/admin/prompts/upload", upload, b"").startswith("HTTP/1.1 413")
+
+    admin = signed_in(ivr, "admin")
+    big_csv = b"key,language,category,tags,question,alternates,answer,active\n" + b"#" * (2 << 20)
+    imported = admin.post("/admin/kb/import", files={"file": ("kb.csv", big_csv)})
+    assert imported.status_code == 422 and "line 2" in imported.text  # read, then refused
+    recording = admin.post(
+        "/admin/prompts/upload",
+        {"language": "en", "text": "no such prompt"},
+        files={"file": ("r.wav", b"\0" * (3 << 20))},
+    )
+    assert recording.status_code == 422  # not 413: a recording may be up to 20 MB
+    assert admin.get("/admin").status_code == 200
