@@ -61,9 +61,6 @@ def build_services(settings: Settings, keep_records: bool = True) -> Services:
         return built[0].clock() if built else real()
 
     store = KbStore(database, clock, state)
-    if not store.entries():  # the first start: the sample base; later the admins' edits rule
-        count = store.load_dir(settings.knowledge_dir, by="seed")
-        log.info("knowledge base: %d entries loaded from %s", count, settings.knowledge_dir)
     outbox = Outbox(database, clock)
     llm = None
     if settings.llm_url:
@@ -98,6 +95,9 @@ def build_services(settings: Settings, keep_records: bool = True) -> Services:
         clock=real,
     )
     built.append(services)
+    if not store.entries():  # the first start: the sample base; later the admins' edits rule
+        count = store.load_dir(settings.knowledge_dir, by="seed")
+        log.info("knowledge base: %d entries loaded from %s", count, settings.knowledge_dir)
     return services
 
 

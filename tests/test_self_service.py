@@ -20,6 +20,7 @@ from ivr.core.models import CallbackRequest, SmsMessage
 from ivr.simulator.caller import HangUp, Listen, Press, Say
 from ivr.simulator.simulator import CallResult, SimulatedCall
 from tests.conftest import OPEN, SAMPLE_FLOWS
+from tests.conftest_redis import StoppableRedis
 from tests.insurer_peer import TOKEN, InsurerPeer
 from tests.test_sample_flow import NUMBER, said
 from tests.wire_helpers import wait_until
@@ -357,3 +358,45 @@ def test_balance_sms_requested_in_a_call_arrives_through_kannel(
     assert wait_until(lambda: outbox.status(message.id).reports, timeout=20)
     status = outbox.status(message.id)
     assert status.status in ("sent", "delivered") and status.attempts == 1
+
+
+# -- Redis down ---------------------------------------------------------------------------------
+def test_redis_down_every_caller_keeps_every_service_and_redis_catches_up(
+    make_ivr: Any, seeded: Path, stoppable_redis: StoppableRedis, caplog: Any
+) -> None:
+    """With Redis stopped a balance caller still hears the balance (the lock-out check used to
+    raise ConnectionError: "a technical problem"); failures are counted on this node meanwhile
+    and added to Redis's count when it is back, where the node's live state goes again."""
+    import redis
+
+    ivr = make_ivr(data_dir=seeded, redis_url=stoppable_redis.url)
+    state = ivr.services.state
+    shared = redis.Redis.from_url(stoppable_redis.url, decode_responses=True)
+    insured, other = person(language="vi"), person(language="en")
+    wrong_pin = [*wrong_pin_call(other, 1)[:-2], HangUp(delay=1.0)]
+    dial(ivr, wrong_pin)  # one failure, in Redis
+    [account] = shared.keys("ivr:auth:failures:account:*")
+    assert shared.get(account) == "1"
+    flow_key = "ivr:flow:health_hotline:new"
+    assert shared.get(flow_key) == "1"
+
+    stoppable_redis.stop()
+    right = [VI, Press("2"), Press(insured.insurance_number + "#"), Press("1")]
+    balance = dial(ivr, right + [Press(insured.pin + "#"), Listen(), HangUp()])
+    logged = balance.kinds("ivr")
+    assert "ivr: say (balance)" in logged, balance.transcript()
+    assert "technical" not in " ".join(said(balance)).casefold()
+    wrong = dial(ivr, wrong_pin)  # counted on this node while Redis is away
+    assert "ivr: keys ****" in wrong.kinds("ivr"), wrong.transcript()
+    assert not state.on_redis
+    warnings = [r for r in caplog.records if "Redis does not answer" in r.getMessage()]
+    assert len(warnings) == 1
+
+    stoppable_redis.start()
+    wait_until(lambda: state.on_redis, timeout=20)
+    assert shared.get(account) == "2"  # 1 before + 1 on this node meanwhile
+    assert 0 < shared.pttl(account) <= ivr.services.settings.auth_lockout_s * 1000
+    assert shared.get(flow_key) == "3"
+    assert shared.hgetall("ivr:calls:active") == {}
+    dial(ivr, [VI, HangUp()])
+    assert shared.get(flow_key) == "4"  # Redis serves again
