@@ -51,6 +51,7 @@ def _env(data: Path) -> dict[str, str]:
         IVR_SMS_GATEWAY="none",
         IVR_ASR="vi=vosk",
         IVR_LOG_LEVEL="WARNING",
+        IVR_MEDIA_RATE="1",  # the figures are real-time ones
         IVR_ADMIN_PASSWORD=PASSWORD,
     )
 

@@ -76,6 +76,7 @@ def _start_server(data: str) -> tuple[subprocess.Popen[str], tuple[str, int]]:
         IVR_HTTP_PORT="0",
         IVR_SMS_GATEWAY="none",
         IVR_LOG_LEVEL="WARNING",
+        IVR_MEDIA_RATE="1",  # the figures are real-time ones
     )
     server = subprocess.Popen(
         [sys.executable, "-m", "ivr.cli", "serve"], env=env, stdout=subprocess.PIPE, text=True

@@ -65,6 +65,7 @@ def _start_server(data: str) -> tuple[subprocess.Popen[str], tuple[str, int]]:
         IVR_SMS_GATEWAY="none",
         IVR_ASR="vi=vosk",
         IVR_LOG_LEVEL="WARNING",
+        IVR_MEDIA_RATE="1",  # the figures are real-time ones
     )
     command = [sys.executable, "-m", "ivr.cli", "seed", "--demo"]
     subprocess.run(command, env=env, check=True, capture_output=True)

@@ -81,6 +81,7 @@ def main() -> None:
         IVR_DATA_DIR=data,
         IVR_PROMPTS_DIR=os.path.join(data, "prompts"),
         IVR_ASR=os.environ.get("IVR_ASR", "en=whisper,ko=vosk"),
+        IVR_MEDIA_RATE="1",  # latency is measured in real time
     )
     server = subprocess.Popen(
         [sys.executable, str(Path(__file__).with_name("speech_server.py"))],

@@ -20,6 +20,7 @@ from ivr.ai_agent.llm import Phraser
 from ivr.asr.registry import Recognizers
 from ivr.core.db import Database, migrate
 from ivr.core.live_state import make_state
+from ivr.core.media_clock import MediaClock
 from ivr.core.settings import Settings
 from ivr.flow.loader import FlowError
 from ivr.flow.store import FlowStore
@@ -61,9 +62,6 @@ def build_services(settings: Settings, keep_records: bool = True) -> Services:
         return built[0].clock() if built else real()
 
     store = KbStore(database, clock, state)
-    if not store.entries():  # the first start: the sample base; later the admins' edits rule
-        count = store.load_dir(settings.knowledge_dir, by="seed")
-        log.info("knowledge base: %d entries loaded from %s", count, settings.knowledge_dir)
     outbox = Outbox(database, clock)
     llm = None
     if settings.llm_url:
@@ -98,6 +96,9 @@ def build_services(settings: Settings, keep_records: bool = True) -> Services:
         clock=real,
     )
     built.append(services)
+    if not store.entries():  # the first start: the sample base; later the admins' edits rule
+        count = store.load_dir(settings.knowledge_dir, by="seed")
+        log.info("knowledge base: %d entries loaded from %s", count, settings.knowledge_dir)
     return services
 
 
@@ -152,7 +153,12 @@ def start(settings: Settings, services: Services | None = None) -> RunningIvr:
     services = services or build_services(settings)
     with ExitStack() as undo:
         media = _listening(
-            lambda: MediaServer(settings.media_host, settings.media_port, settings.media_advertise),
+            lambda: MediaServer(
+                settings.media_host,
+                settings.media_port,
+                settings.media_advertise,
+                MediaClock(settings.media_rate),
+            ),
             settings.media_host,
             settings.media_port,
             "IVR_MEDIA_PORT",

@@ -12,6 +12,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ivr.core.media_clock import SIMULATION_RATE, MediaClock
 from ivr.core.settings import Settings
 
 if TYPE_CHECKING:
@@ -75,6 +76,12 @@ def _parser() -> argparse.ArgumentParser:
         help="run an IVR inside this command instead of calling `ivr serve`",
     )
     call.add_argument("--flows", type=Path, help="with --local: a folder of (draft) flows")
+    call.add_argument(
+        "--rate",
+        type=float,
+        help="call time per real second; the IVR called must run at it (IVR_MEDIA_RATE). "
+        f"Default: {SIMULATION_RATE:g} with --local, else IVR_MEDIA_RATE",
+    )
     call.add_argument("--detail", action="store_true", help="show every AGI command")
     call.add_argument("--timeout", type=float, default=300.0)
 
@@ -104,6 +111,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     evaluate.add_argument("--flows", type=Path, help="a folder of flows (default: settings)")
     evaluate.add_argument("--verbose", action="store_true", help="one line per recording")
+    evaluate.add_argument(
+        "--rate", type=float, default=10.0, help="call time per real second (default 10)"
+    )
 
     seed = sub.add_parser("seed", help="fill the database with demo data")
     seed.add_argument("--demo", action="store_true", required=True, help="insured persons")
@@ -288,6 +298,14 @@ def _call(args: argparse.Namespace, settings: Settings) -> int:
         else:
             actions.append(HangUp(delay=value))
     running = None
+    rate = args.rate
+    if rate is None:  # --local: both sides here, so faster than real time by default
+        rate = SIMULATION_RATE if args.local else settings.media_rate
+    try:
+        MediaClock(rate)
+    except ValueError as exc:
+        print(f"ivr call: --rate: {exc}", file=sys.stderr)
+        return 2
     if args.local:
         from ivr.app import StartError, start
 
@@ -298,6 +316,7 @@ def _call(args: argparse.Namespace, settings: Settings) -> int:
             media_port=0,
             http_port=0,
             dialplans_dir=args.flows or settings.dialplans_dir,
+            media_rate=rate,
         )
         try:
             running = start(local)
@@ -310,7 +329,12 @@ def _call(args: argparse.Namespace, settings: Settings) -> int:
         address = (host or "127.0.0.1", int(port))
     try:
         result = SimulatedCall(
-            address, args.number, actions, callerid=args.callerid, queue_outcomes=args.queue_status
+            address,
+            args.number,
+            actions,
+            callerid=args.callerid,
+            queue_outcomes=args.queue_status,
+            rate=rate,
         ).run(timeout=args.timeout)
     finally:
         if running:
@@ -388,7 +412,7 @@ def _evaluate(args: argparse.Namespace, settings: Settings) -> int:
     if args.flows:
         settings = replace(settings, dialplans_dir=args.flows)
     try:
-        running = local_ivr(settings)
+        running = local_ivr(settings, args.rate)
     except StartError as exc:
         print(f"ivr: cannot start: {exc}", file=sys.stderr)
         return 2

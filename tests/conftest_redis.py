@@ -25,11 +25,12 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _start(binary: str, folder: Path) -> tuple[subprocess.Popen[bytes], str]:
-    """Start redis-server and wait until it answers PING; a port taken meanwhile is retried."""
+def _start(binary: str, folder: Path, fixed: int = 0) -> tuple[subprocess.Popen[bytes], str]:
+    """Start redis-server and wait until it answers PING; a port taken meanwhile is retried
+    (with ``fixed``, that port only)."""
     log_file = folder / "redis.log"
-    for _ in range(3):
-        port = _free_port()
+    for _ in range(1 if fixed else 3):
+        port = fixed or _free_port()
         command = [binary, "--port", str(port), "--bind", "127.0.0.1"]
         command += ["--save", "", "--appendonly", "no", "--dir", str(folder)]
         command += ["--logfile", str(log_file)]
@@ -74,3 +75,38 @@ def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield url
     finally:
         _stop(process)
+
+
+class StoppableRedis:
+    """A private redis-server a test may stop and start again on the same port, its data
+    kept (saved on the way down, loaded on the way up), as after a network outage."""
+
+    def __init__(self, folder: Path) -> None:
+        self.binary = shutil.which("redis-server") or "/usr/bin/redis-server"
+        self.folder = folder
+        folder.mkdir(parents=True, exist_ok=True)
+        self.process, self.url = _start(self.binary, folder)
+        self.port = int(self.url.rsplit(":", 1)[1].split("/")[0])
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            client = redis.Redis.from_url(self.url, socket_connect_timeout=1)
+            try:
+                client.shutdown(save=True)
+            except redis.ConnectionError:
+                pass  # it closes the connection as it exits
+            finally:
+                client.close()
+        _stop(self.process)
+
+    def start(self) -> None:
+        self.process, _ = _start(self.binary, self.folder, self.port)
+
+
+@pytest.fixture
+def stoppable_redis(tmp_path: Path) -> Iterator[StoppableRedis]:
+    server = StoppableRedis(tmp_path / "redis")
+    try:
+        yield server
+    finally:
+        server.stop()

@@ -26,7 +26,9 @@ EN = "Our payment system is down. Please call again later."
 
 
 def dial(ivr: Any, actions: list[Any]) -> CallResult:
-    call = SimulatedCall(("127.0.0.1", ivr.agi.port), FLOW.numbers[0], actions)
+    call = SimulatedCall(
+        ("127.0.0.1", ivr.agi.port), FLOW.numbers[0], actions, rate=ivr.media.clock.rate
+    )
     return call.run(timeout=120)
 
 

@@ -5,9 +5,12 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from tests.admin_client import HTML, PASSWORD, AdminClient, add_users, signed_in
+import ivr.admin.users as users_module
+from tests.admin_client import HTML, PASSWORD, AdminClient, _hidden, add_users, signed_in
 
 
 def test_pages_need_a_session_and_the_login_form_gives_one(make_ivr: Any) -> None:
@@ -104,3 +107,33 @@ def test_create_user_command(tmp_path: Any) -> None:
     assert weak.returncode == 2 and "at least 10 characters" in weak.stderr
     listed = subprocess.run([*run, "list-users"], env=env, capture_output=True, text=True)
     assert listed.stdout.split() == ["minh", "supervisor", "active"]
+
+
+def test_forty_guesses_at_once_get_five_password_checks(make_ivr: Any, monkeypatch: Any) -> None:
+    """The lock-out holds when the guesses arrive together: each attempt is counted before its
+    (slow) password check, so no more than five checks run, and nobody is signed in."""
+    ivr = make_ivr()
+    add_users(ivr)
+    checks: list[str] = []
+    real_check = users_module.check_password
+
+    def counted(password: str, stored: str) -> bool:
+        checks.append(password)
+        return real_check(password, stored)
+
+    monkeypatch.setattr(users_module, "check_password", counted)
+    client = AdminClient(ivr)
+    token = _hidden(client.get("/admin/login").text, "csrf_token")
+    start = threading.Barrier(40)
+
+    def guess(n: int) -> int:
+        start.wait()
+        form = {"username": "admin", "password": f"guess-{n:04d}-x", "csrf_token": token}
+        return client.http.post("/admin/login", data=form, headers=HTML).status_code
+
+    with ThreadPoolExecutor(40) as pool:
+        statuses = list(pool.map(guess, range(40)))
+    assert 303 not in statuses
+    assert statuses.count(401) <= 5 and statuses.count(429) >= 35, statuses
+    assert len(checks) <= 5, f"{len(checks)} password checks for 40 guesses"
+    assert client.sign_in("admin").status_code == 429  # the right password, locked out

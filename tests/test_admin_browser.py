@@ -25,7 +25,12 @@ NUMBER = "19001234"
 
 
 def route_of(ivr: Any) -> list[str]:
-    call = SimulatedCall(("127.0.0.1", ivr.agi.port), NUMBER, [Press("3"), Press("1"), HangUp()])
+    call = SimulatedCall(
+        ("127.0.0.1", ivr.agi.port),
+        NUMBER,
+        [Press("3"), Press("1"), HangUp()],
+        rate=ivr.media.clock.rate,
+    )
     return call.run(timeout=60).route
 
 
@@ -98,6 +103,8 @@ def test_edit_validate_publish_try_and_roll_back_a_flow(
     assert (folder / FILE).read_text() == (SAMPLE_FLOWS / FILE).read_text()
 
 
+# The page sees the calls through the 0.5 s event stream: they play in real time to be seen.
+@pytest.mark.realtime
 def test_the_wallboard_follows_simulated_calls_live(make_ivr: Any, page: Any) -> None:
     peer = FakeAmi().start()
     try:
@@ -116,7 +123,9 @@ def test_the_wallboard_follows_simulated_calls_live(make_ivr: Any, page: Any) ->
 
         calls = []
         for _ in range(2):  # two callers listening to the language prompt
-            call = SimulatedCall(("127.0.0.1", ivr.agi.port), NUMBER, [Listen(), HangUp()])
+            call = SimulatedCall(
+                ("127.0.0.1", ivr.agi.port), NUMBER, [Listen(), HangUp()], rate=ivr.media.clock.rate
+            )
             thread = threading.Thread(target=call.run, kwargs={"timeout": 60}, daemon=True)
             thread.start()
             calls.append(thread)

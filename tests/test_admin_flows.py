@@ -27,7 +27,9 @@ def flows_copy(tmp_path: Path) -> Path:
 
 
 def route_of(ivr: Any) -> list[str]:
-    result = SimulatedCall(("127.0.0.1", ivr.agi.port), NUMBER, list(KEYS)).run(timeout=60)
+    result = SimulatedCall(
+        ("127.0.0.1", ivr.agi.port), NUMBER, list(KEYS), rate=ivr.media.clock.rate
+    ).run(timeout=60)
     return result.route
 
 

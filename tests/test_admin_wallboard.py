@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import httpx
+import pytest
 
 from ivr.simulator.ami_peer import FakeAmi
 from ivr.simulator.caller import HangUp, Listen, Press
@@ -30,7 +31,7 @@ def _ami(peer: FakeAmi) -> dict[str, Any]:
 
 def _call_in_background(ivr: Any) -> threading.Thread:
     actions = [Listen(), Press(KEY_OF["en"]), HangUp(delay=0.5)]
-    call = SimulatedCall(("127.0.0.1", ivr.agi.port), NUMBER, actions)
+    call = SimulatedCall(("127.0.0.1", ivr.agi.port), NUMBER, actions, rate=ivr.media.clock.rate)
     thread = threading.Thread(target=call.run, kwargs={"timeout": 60}, daemon=True)
     thread.start()
     return thread
@@ -46,6 +47,9 @@ def _events(reply: httpx.Response) -> Iterator[dict[str, Any]]:
             yield json.loads(line.split(":", 1)[1])
 
 
+# The wallboard is looked at in real time (the event stream every 0.5 s): the call it must
+# show has to last that long, so it plays in real time.
+@pytest.mark.realtime
 def test_without_ami_the_wallboard_shows_calls_in_the_ivr(make_ivr: Any) -> None:
     ivr = make_ivr()
     add_users(ivr)
@@ -78,6 +82,7 @@ def test_without_ami_the_wallboard_shows_calls_in_the_ivr(make_ivr: Any) -> None
     )
 
 
+@pytest.mark.realtime  # a call in the IVR seen by the 0.5 s event stream (see above)
 def test_json_and_events_follow_queue_callers_agents_and_ivr_calls(make_ivr: Any) -> None:
     peer = FakeAmi().start()
     try:

@@ -36,7 +36,14 @@ def entry(language: str, key: str) -> dict[str, Any]:
 
 
 def dial(ivr: Any, actions: list[Any], **options: Any) -> tuple[CallResult, str]:
-    call = SimulatedCall(("127.0.0.1", ivr.agi.port), NUMBER, actions, callerid=MOBILE, **options)
+    call = SimulatedCall(
+        ("127.0.0.1", ivr.agi.port),
+        NUMBER,
+        actions,
+        callerid=MOBILE,
+        **options,
+        rate=ivr.media.clock.rate,
+    )
     return call.run(timeout=180), call.uniqueid
 
 

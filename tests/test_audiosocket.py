@@ -152,17 +152,23 @@ def test_thirty_ms_caller_packets_dtmf_and_barge_in() -> None:
             [Say(speech, delay=0.1)],
             answer_delay=0,
             packet_ms=30,
+            rate=server.media.clock.rate,
         ).run()
         assert got["heard"] == len(speech)  # every 480-byte frame arrived whole
         assert got["status"] == "timeout"
         result = SimulatedCall(
-            ("127.0.0.1", server.port), "1900", [Press("42", delay=0.5)], answer_delay=0
+            ("127.0.0.1", server.port),
+            "1900",
+            [Press("42", delay=0.5)],
+            answer_delay=0,
+            rate=server.media.clock.rate,
         ).run()
     assert got["digits"] == "42" and got["status"] == "digits"
     assert got["interrupted"] and got["played_ms"] < 1500  # the key stopped the 4 s prompt
     assert not result.kinds("error")
 
 
+@pytest.mark.realtime  # the subject: Asterisk's 2 s inactivity timer, a real-time one
 def test_listening_keeps_the_session_alive_with_silence() -> None:
     """Asterisk drops an AudioSocket after 2 s with no traffic; a 3 s wait must survive."""
     got: dict[str, Any] = {}
@@ -174,19 +180,25 @@ def test_listening_keeps_the_session_alive_with_silence() -> None:
             [Press("5", delay=2.6)],
             answer_delay=0,
             continuous_media=False,
+            rate=server.media.clock.rate,
         ).run()
     assert got["status"] == "digits" and got["digits"] == "5"
     assert not result.kinds("error")
     assert result.played_seconds >= 2.5  # silence frames, paced in real time
 
 
+@pytest.mark.realtime  # frame pacing: the audio played until the caller left, in seconds
 def test_hangup_during_turn_frees_everything() -> None:
     got: dict[str, Any] = {}
     entry = _turn_script(got, TurnSpec(max_digits=1, timeout=5), wire.silence(3000))
     with agi_server({"entry": entry}) as server:
         with no_leaks():
             result = SimulatedCall(
-                ("127.0.0.1", server.port), "1900", [HangUp(delay=0.5)], answer_delay=0
+                ("127.0.0.1", server.port),
+                "1900",
+                [HangUp(delay=0.5)],
+                answer_delay=0,
+                rate=server.media.clock.rate,
             ).run()
             assert wait_until(lambda: server.active_calls == 0)
     assert got == {}  # the turn raised CallerHungUp instead of returning
@@ -204,7 +216,11 @@ def test_caller_speech_from_a_recording_and_from_espeak_reaches_the_turn() -> No
     with agi_server({"entry": entry}) as server:
         for audio in (recording, synthetic):
             SimulatedCall(
-                ("127.0.0.1", server.port), "1900", [Say(audio, delay=0.1)], answer_delay=0
+                ("127.0.0.1", server.port),
+                "1900",
+                [Say(audio, delay=0.1)],
+                answer_delay=0,
+                rate=server.media.clock.rate,
             ).run()
             assert got["heard"] == len(audio), (got["heard"], len(audio))
             assert got["status"] == "timeout"

@@ -109,7 +109,10 @@ def test_edited_flow_takes_effect_on_the_next_call(make_ivr: Any, tmp_path: Path
     shutil.copy(SAMPLE_FLOWS / "health_hotline.yaml", flows / "health_hotline.yaml")
     ivr = make_ivr(dialplans=flows)
     before = SimulatedCall(
-        ("127.0.0.1", ivr.agi.port), NUMBER, [Press(KEY_OF["en"]), HangUp(delay=0.3)]
+        ("127.0.0.1", ivr.agi.port),
+        NUMBER,
+        [Press(KEY_OF["en"]), HangUp(delay=0.3)],
+        rate=ivr.media.clock.rate,
     ).run()
     assert MAIN.prompt["en"] in " ".join(before.kinds("ivr"))
     path = flows / "health_hotline.yaml"
@@ -117,28 +120,40 @@ def test_edited_flow_takes_effect_on_the_next_call(make_ivr: Any, tmp_path: Path
         path.read_text(encoding="utf-8").replace(MAIN.prompt["en"], "Edited main menu."), "utf-8"
     )
     after = SimulatedCall(
-        ("127.0.0.1", ivr.agi.port), NUMBER, [Press(KEY_OF["en"]), HangUp(delay=0.3)]
+        ("127.0.0.1", ivr.agi.port),
+        NUMBER,
+        [Press(KEY_OF["en"]), HangUp(delay=0.3)],
+        rate=ivr.media.clock.rate,
     ).run()
     assert 'ivr: say "Edited main menu."' in after.kinds("ivr")
     # a broken edit is refused: calls keep the last valid flows
     path.write_text("flow: [broken\n", encoding="utf-8")
     kept = SimulatedCall(
-        ("127.0.0.1", ivr.agi.port), NUMBER, [Press(KEY_OF["en"]), HangUp(delay=0.3)]
+        ("127.0.0.1", ivr.agi.port),
+        NUMBER,
+        [Press(KEY_OF["en"]), HangUp(delay=0.3)],
+        rate=ivr.media.clock.rate,
     ).run()
     assert 'ivr: say "Edited main menu."' in kept.kinds("ivr")
 
 
-def test_classic_agi_runs_the_same_flow(tmp_path: Path, prompts_dir: Path) -> None:
+def test_classic_agi_runs_the_same_flow(
+    tmp_path: Path, prompts_dir: Path, media_rate: float
+) -> None:
     env = {
         "IVR_DATA_DIR": str(tmp_path),
         "IVR_PROMPTS_DIR": str(prompts_dir),
         "IVR_LOG_LEVEL": "WARNING",
+        "IVR_MEDIA_RATE": str(media_rate),
     }
     os.environ.update(env)  # the AGI process inherits the simulator's environment
     try:
         classic = [sys.executable, "-m", "ivr.cli", "agi"]
         call = SimulatedCall(
-            classic, NUMBER, [Press(KEY_OF["vi"]), Press("1"), Press("9"), HangUp(delay=0.4)]
+            classic,
+            NUMBER,
+            [Press(KEY_OF["vi"]), Press("1"), Press("9"), HangUp(delay=0.4)],
+            rate=media_rate,
         )
         result = call.run(timeout=60)
     finally:

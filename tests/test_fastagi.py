@@ -27,7 +27,12 @@ PROMPT = silence(1500)  # 1.5 s of audio played in media turns
 
 def call(server: Any, actions: list[Any] | None = None, **options: Any) -> Any:
     return SimulatedCall(
-        ("127.0.0.1", server.port), "19001234", actions or [], answer_delay=0.0, **options
+        ("127.0.0.1", server.port),
+        "19001234",
+        actions or [],
+        answer_delay=0.0,
+        **options,
+        rate=server.media.clock.rate,
     ).run(timeout=30)
 
 
@@ -110,7 +115,9 @@ def test_malformed_header_closes_the_connection_and_server_keeps_serving(header:
 
 def test_unknown_script_tells_asterisk_and_server_stays_up() -> None:
     with agi_server({"entry": lambda c: None}) as server:
-        result = SimulatedCall(("127.0.0.1", server.port), "1900", answer_delay=0.0)
+        result = SimulatedCall(
+            ("127.0.0.1", server.port), "1900", answer_delay=0.0, rate=server.media.clock.rate
+        )
         result._agi("nosuchscript", [], time.monotonic() + 10)
         channel = result.channel
         assert channel.variables["IVR_ERROR"] == "unknown-script:nosuchscript"
@@ -299,6 +306,8 @@ def test_script_exception_does_not_take_the_server_down() -> None:
         assert call(server).agi_status == ["SUCCESS"]
 
 
+# 200 calls at once is the load of 200 real-time calls; sped up, it would be 10 times that
+@pytest.mark.realtime
 def test_many_concurrent_calls_complete_correctly() -> None:
     got: dict[str, str] = {}
 

@@ -277,7 +277,8 @@ def test_digit_words_unknown_language_is_named() -> None:
         ("three five, no, three six", "en", "36"),
         ("zero one two three five, no, three six", "en", "01236"),
         ("one two three sorry one two four", "en", "124"),
-        ("no, four zero", "en", "40"),
+        ("four one, no, four zero", "en", "40"),
+        ("One, no one.", "en", "101"),  # "no" without its pauses is "oh" misheard
         ("ba năm, nhầm, ba sáu", "vi", "36"),
         ("一二三不对一二四", "zh", "124"),
         # "không" alone is a zero, never a correction; 洞 and 幺 are 0 and 1

@@ -33,7 +33,13 @@ def record(ivr: Any, call_id: str) -> CallRecord:
 def test_every_overflow_status_reaches_the_ai_agent(make_ivr: Any, status: str) -> None:
     ivr = make_ivr(clock=OPEN)
     actions = [Press(KEY_OF["vi"]), Press("3"), Listen(), Listen(), HangUp()]
-    call = SimulatedCall(("127.0.0.1", ivr.agi.port), NUMBER, actions, queue_outcomes=[status])
+    call = SimulatedCall(
+        ("127.0.0.1", ivr.agi.port),
+        NUMBER,
+        actions,
+        queue_outcomes=[status],
+        rate=ivr.media.clock.rate,
+    )
     result = call.run(timeout=120)
     assert result.route[-2:] == [QUEUE.id, "ai_agent"], result.transcript()
     assert f"ivr: queue {QUEUE.queue} returned {status}" in result.kinds("ivr")
@@ -62,7 +68,9 @@ def test_a_predicted_wait_above_the_threshold_skips_the_queue(make_ivr: Any) -> 
         monitor = ivr.services.queue_monitor
         assert wait_until(lambda: (monitor.estimated_wait(QUEUE.queue) or 0) > 300, timeout=10)
         actions = [Press(KEY_OF["vi"]), Press("3"), Listen(), HangUp()]
-        call = SimulatedCall(("127.0.0.1", ivr.agi.port), NUMBER, actions)
+        call = SimulatedCall(
+            ("127.0.0.1", ivr.agi.port), NUMBER, actions, rate=ivr.media.clock.rate
+        )
         result = call.run(timeout=120)
         assert result.route[-2:] == [QUEUE.id, "ai_agent"], result.transcript()
         assert not any(e.startswith("Queue(") for e in result.kinds("dialplan"))
@@ -71,7 +79,10 @@ def test_a_predicted_wait_above_the_threshold_skips_the_queue(make_ivr: Any) -> 
         peer.complete(QUEUE.queue, "1700000000.1", talk_s=600)
         assert wait_until(lambda: monitor.estimated_wait(QUEUE.queue) == 0.0, timeout=10)
         again = SimulatedCall(
-            ("127.0.0.1", ivr.agi.port), NUMBER, [Press(KEY_OF["vi"]), Press("3")]
+            ("127.0.0.1", ivr.agi.port),
+            NUMBER,
+            [Press(KEY_OF["vi"]), Press("3")],
+            rate=ivr.media.clock.rate,
         )
         assert any(e.startswith("Queue(") for e in again.run(timeout=120).kinds("dialplan"))
     finally:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+import pytest
+
 from ivr.flow.loader import load_flow
 from ivr.flow.model import (
     HoursNode,
@@ -38,7 +40,9 @@ INFO_KEYS = sorted(
 
 
 def dial(ivr: Any, actions: list[Any], **options: Any) -> CallResult:
-    return SimulatedCall(("127.0.0.1", ivr.agi.port), NUMBER, actions, **options).run(timeout=120)
+    return SimulatedCall(
+        ("127.0.0.1", ivr.agi.port), NUMBER, actions, rate=ivr.media.clock.rate, **options
+    ).run(timeout=120)
 
 
 def said(result: CallResult) -> list[str]:
@@ -170,7 +174,9 @@ nodes:
 def test_no_language_choice_falls_back_to_the_default(make_ivr: Any, tmp_path: Any) -> None:
     (tmp_path / "tiny.yaml").write_text(SMALL_FLOW, encoding="utf-8")
     ivr = make_ivr(dialplans=tmp_path)
-    result = SimulatedCall(("127.0.0.1", ivr.agi.port), "555", []).run(timeout=60)
+    result = SimulatedCall(("127.0.0.1", ivr.agi.port), "555", [], rate=ivr.media.clock.rate).run(
+        timeout=60
+    )
     assert result.route == ["pick", "bye"]
     spoken = said(result)
     assert spoken.count("Press two.") == 2  # asked twice (1 + 1 retry)
@@ -181,7 +187,10 @@ def test_no_language_choice_falls_back_to_the_default(make_ivr: Any, tmp_path: A
 def test_caller_hangup_mid_flow_is_recorded(make_ivr: Any) -> None:
     ivr = make_ivr()
     call = SimulatedCall(
-        ("127.0.0.1", ivr.agi.port), NUMBER, [Press(KEY_OF["zh"]), HangUp(delay=0.5)]
+        ("127.0.0.1", ivr.agi.port),
+        NUMBER,
+        [Press(KEY_OF["zh"]), HangUp(delay=0.5)],
+        rate=ivr.media.clock.rate,
     )
     result = call.run(timeout=60)
     assert result.agi_status == ["HANGUP"]
@@ -193,6 +202,8 @@ def test_caller_hangup_mid_flow_is_recorded(make_ivr: Any) -> None:
     assert record["caller"] == "0901234567"
 
 
+# 200 calls at once is the load of 200 real-time calls; sped up, it would be 10 times that
+@pytest.mark.realtime
 def test_two_hundred_concurrent_calls_through_the_flow(make_ivr: Any) -> None:
     ivr = make_ivr(clock=OPEN)
     lang_for = ["vi", "zh", "en"]
@@ -247,7 +258,7 @@ def test_a_failing_step_ends_with_a_spoken_apology(make_ivr: Any, tmp_path: Any)
     register("test_explode", explode)
     (tmp_path / "broken.yaml").write_text(BROKEN_FLOW, encoding="utf-8")
     ivr = make_ivr(dialplans=tmp_path)
-    call = SimulatedCall(("127.0.0.1", ivr.agi.port), "666", [Listen()])
+    call = SimulatedCall(("127.0.0.1", ivr.agi.port), "666", [Listen()], rate=ivr.media.clock.rate)
     result = call.run(timeout=60)
     assert said(result) == ["Hello.", BUILT_IN["apology"]["en"]]
     assert result.played_seconds > 2

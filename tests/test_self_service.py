@@ -20,6 +20,7 @@ from ivr.core.models import CallbackRequest, SmsMessage
 from ivr.simulator.caller import HangUp, Listen, Press, Say
 from ivr.simulator.simulator import CallResult, SimulatedCall
 from tests.conftest import OPEN, SAMPLE_FLOWS
+from tests.conftest_redis import StoppableRedis
 from tests.insurer_peer import TOKEN, InsurerPeer
 from tests.test_sample_flow import NUMBER, said
 from tests.wire_helpers import wait_until
@@ -53,7 +54,9 @@ def ivr(make_ivr: Any, seeded: Path) -> Any:
 
 def dial(ivr: Any, actions: list[Any], callerid: str = STRANGER, **options: Any) -> CallResult:
     address = ("127.0.0.1", ivr.agi.port)
-    call = SimulatedCall(address, NUMBER, actions, callerid=callerid, **options)
+    call = SimulatedCall(
+        address, NUMBER, actions, callerid=callerid, rate=ivr.media.clock.rate, **options
+    )
     return call.run(timeout=120)
 
 
@@ -162,7 +165,7 @@ def test_lockout_route_to_an_agent(ivr: Any) -> None:
 
 # -- two server processes sharing Redis ---------------------------------------------------------
 class Server:
-    def __init__(self, data: Path, redis_url: str, prompts: Path) -> None:
+    def __init__(self, data: Path, redis_url: str, prompts: Path, rate: float) -> None:
         env = {
             **os.environ,
             "IVR_DATA_DIR": str(data),
@@ -175,7 +178,9 @@ class Server:
             "IVR_SMS_GATEWAY": "none",
             "IVR_ASR": "vi=vosk",  # no Vietnamese model here: keys only, nothing to load
             "IVR_CLOCK": OPEN.isoformat(),  # the tests' calendar: agents work, not today's
+            "IVR_MEDIA_RATE": str(rate),
         }
+        self.rate = rate
         self.process = subprocess.Popen(
             [sys.executable, "-m", "ivr.cli", "serve"],
             env=env,
@@ -190,7 +195,7 @@ class Server:
         self.address = (found.group(1), int(found.group(2)))
 
     def dial(self, actions: list[Any]) -> CallResult:
-        call = SimulatedCall(self.address, NUMBER, actions, callerid=STRANGER)
+        call = SimulatedCall(self.address, NUMBER, actions, callerid=STRANGER, rate=self.rate)
         return call.run(timeout=120)
 
     def stop(self) -> None:
@@ -200,13 +205,13 @@ class Server:
 
 @pytest.fixture
 def two_servers(
-    seeded: Path, redis_server: str, prompts_dir: Path
+    seeded: Path, redis_server: str, prompts_dir: Path, media_rate: float
 ) -> Iterator[tuple[Server, Server]]:
     import redis
 
     redis.Redis.from_url(redis_server).flushdb()
-    first = Server(seeded, redis_server, prompts_dir)
-    second = Server(seeded, redis_server, prompts_dir)
+    first = Server(seeded, redis_server, prompts_dir, media_rate)
+    second = Server(seeded, redis_server, prompts_dir, media_rate)
     try:
         yield first, second
     finally:
@@ -353,3 +358,45 @@ def test_balance_sms_requested_in_a_call_arrives_through_kannel(
     assert wait_until(lambda: outbox.status(message.id).reports, timeout=20)
     status = outbox.status(message.id)
     assert status.status in ("sent", "delivered") and status.attempts == 1
+
+
+# -- Redis down ---------------------------------------------------------------------------------
+def test_redis_down_every_caller_keeps_every_service_and_redis_catches_up(
+    make_ivr: Any, seeded: Path, stoppable_redis: StoppableRedis, caplog: Any
+) -> None:
+    """With Redis stopped a balance caller still hears the balance (the lock-out check used to
+    raise ConnectionError: "a technical problem"); failures are counted on this node meanwhile
+    and added to Redis's count when it is back, where the node's live state goes again."""
+    import redis
+
+    ivr = make_ivr(data_dir=seeded, redis_url=stoppable_redis.url)
+    state = ivr.services.state
+    shared = redis.Redis.from_url(stoppable_redis.url, decode_responses=True)
+    insured, other = person(language="vi"), person(language="en")
+    wrong_pin = [*wrong_pin_call(other, 1)[:-2], HangUp(delay=1.0)]
+    dial(ivr, wrong_pin)  # one failure, in Redis
+    [account] = shared.keys("ivr:auth:failures:account:*")
+    assert shared.get(account) == "1"
+    flow_key = "ivr:flow:health_hotline:new"
+    assert shared.get(flow_key) == "1"
+
+    stoppable_redis.stop()
+    right = [VI, Press("2"), Press(insured.insurance_number + "#"), Press("1")]
+    balance = dial(ivr, right + [Press(insured.pin + "#"), Listen(), HangUp()])
+    logged = balance.kinds("ivr")
+    assert "ivr: say (balance)" in logged, balance.transcript()
+    assert "technical" not in " ".join(said(balance)).casefold()
+    wrong = dial(ivr, wrong_pin)  # counted on this node while Redis is away
+    assert "ivr: keys ****" in wrong.kinds("ivr"), wrong.transcript()
+    assert not state.on_redis
+    warnings = [r for r in caplog.records if "Redis does not answer" in r.getMessage()]
+    assert len(warnings) == 1
+
+    stoppable_redis.start()
+    wait_until(lambda: state.on_redis, timeout=20)
+    assert shared.get(account) == "2"  # 1 before + 1 on this node meanwhile
+    assert 0 < shared.pttl(account) <= ivr.services.settings.auth_lockout_s * 1000
+    assert shared.get(flow_key) == "3"
+    assert shared.hgetall("ivr:calls:active") == {}
+    dial(ivr, [VI, HangUp()])
+    assert shared.get(flow_key) == "4"  # Redis serves again

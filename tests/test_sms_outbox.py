@@ -12,7 +12,11 @@ from sqlalchemy import func, select
 
 from ivr.core.db import Database, migrate
 from ivr.core.models import SmsMessage
+from ivr.core.settings import Settings
+from ivr.sms.encoding import segments
+from ivr.sms.gateway import OutgoingSms, PermanentFailure, Receipt
 from ivr.sms.outbox import RETRY_CAP_S, Outbox, retry_delay
+from ivr.sms.worker import SmsWorker
 
 START = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
 TO = "84901234567"
@@ -253,3 +257,62 @@ def test_concurrent_workers_claim_each_message_once(db: Database) -> None:
     assert set(claimed) == ids
     assert set(claimed.values()) == {1}
     assert outbox.counts() == {"sent": 40}
+
+
+class RecordingGateway:
+    """A gateway that takes every message (or refuses every one) and keeps what it got."""
+
+    name = "fake"
+    timeout_s = 1.0
+
+    def __init__(self, refuse: bool = False) -> None:
+        self.refuse = refuse
+        self.got: list[OutgoingSms] = []
+
+    def send(self, message: OutgoingSms) -> str | None:
+        self.got.append(message)
+        if self.refuse:
+            raise PermanentFailure("number barred")
+        return f"ref-{message.id}"
+
+    def receipts(self) -> list[Receipt]:
+        return []
+
+    def close(self) -> None:
+        pass
+
+
+def stored_text(db: Database, message_id: int) -> str:
+    with db.session(readonly=True) as session:
+        return str(session.scalar(select(SmsMessage.text).where(SmsMessage.id == message_id)))
+
+
+def test_a_text_loses_its_digits_once_it_cannot_be_sent_again(db: Database, clock: Clock) -> None:
+    """The caller's balance is in the row only while the message may still be sent: the
+    gateway gets the whole text, the row keeps its words, length and parts, not the figures."""
+    outbox = Outbox(db, clock)
+    long_text = (
+        TEXT + " Lần đóng gần nhất 01/11/2026: 320.000 ₫. Thẻ BHYT có giá trị đến 31/12/2026."
+    )
+    sent = outbox.enqueue(TO, long_text, "call-1:balance", "balance", "vi", call_id="call-1")
+    english = outbox.enqueue(TO, "Balance: 1,250,000 VND.", "call-2:balance", "balance", "en")
+    assert stored_text(db, sent) == long_text  # queued: kept in clear until it is sent
+    gateway = RecordingGateway()
+    worker = SmsWorker(Settings(), db, gateway, clock=clock)
+    assert worker.run_once() and worker.run_once() and not worker.run_once()
+    assert [m.text for m in gateway.got] == [long_text, "Balance: 1,250,000 VND."]
+    redacted = stored_text(db, sent)
+    assert "1.250.000" not in redacted and "320.000" not in redacted and "2026" not in redacted
+    assert redacted.startswith("Số dư tài khoản BHXH: #.###.### ₫. Lần đóng gần nhất ##/##/####")
+    assert len(redacted) == len(long_text)
+    assert segments(redacted) == segments(long_text)  # still two UCS-2 parts for reports
+    assert stored_text(db, english) == "Balance: #,###,### VND."
+    assert segments("Balance: #,###,### VND.").coding == "gsm7"
+    assert outbox.record_report(sent, "delivered", "1")
+    assert stored_text(db, sent) == redacted
+
+    refused = outbox.enqueue(TO, TEXT, "call-3:balance", "balance", "vi")
+    SmsWorker(Settings(), db, RecordingGateway(refuse=True), clock=clock).run_once()
+    status = outbox.status(refused)
+    assert status is not None and status.status == "failed"
+    assert stored_text(db, refused) == "Số dư tài khoản BHXH: #.###.### ₫."

@@ -136,9 +136,13 @@ def run_script(script: Any, actions: list[Any], tmp_path: Path) -> CallResult:
         prompts=PromptCache(tmp_path / "prompts"), recognizers=english_recognizers(tmp_path)
     )
     with agi_server({"entry": script}, services) as server:
-        return SimulatedCall(("127.0.0.1", server.port), "19001234", actions, answer_delay=0.0).run(
-            timeout=90
-        )
+        return SimulatedCall(
+            ("127.0.0.1", server.port),
+            "19001234",
+            actions,
+            answer_delay=0.0,
+            rate=server.media.clock.rate,
+        ).run(timeout=90)
 
 
 def digit_string(*digits: str) -> bytes:

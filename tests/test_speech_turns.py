@@ -26,7 +26,12 @@ LONG_PROMPT = TONE * 6
 def run(script: Any, actions: list[Any], **options: Any) -> Any:
     with agi_server({"entry": script}) as server:
         result = SimulatedCall(
-            ("127.0.0.1", server.port), "19001234", actions, answer_delay=0.0, **options
+            ("127.0.0.1", server.port),
+            "19001234",
+            actions,
+            answer_delay=0.0,
+            **options,
+            rate=server.media.clock.rate,
         ).run(timeout=60)
     return result
 
@@ -61,6 +66,7 @@ def test_silence_is_not_speech() -> None:
     assert not detector.speaking and detector.utterance == bytearray()
 
 
+@pytest.mark.realtime  # the subject: how soon barge-in silences the prompt, in real time
 @pytest.mark.parametrize("packet_ms", [20, 30])
 def test_caller_speech_stops_the_prompt_and_its_end_ends_the_turn(packet_ms: int) -> None:
     seen: dict[str, Any] = {}
@@ -99,6 +105,7 @@ def test_a_key_during_a_speech_turn_ends_it_with_the_digit() -> None:
     assert (turn.status, turn.digits, turn.interrupted) == ("digits", "7", True)
 
 
+@pytest.mark.realtime  # the subject: Asterisk's 2 s inactivity timer, a real-time one
 def test_no_speech_is_a_timeout_and_silence_keeps_the_session_alive() -> None:
     seen: dict[str, Any] = {}
     result = run(listening(TurnSpec(speech=True, timeout=3), seen, TONE), [Listen()])

@@ -14,7 +14,9 @@ import redis
 
 from ivr.core.live_state import LiveState, MemoryState, RedisState, make_state
 from ivr.core.settings import Settings
-from tests.conftest_redis import redis_server  # noqa: F401  (the fixture, for this module)
+from ivr.core.state_fallback import FallbackState
+from tests.conftest_redis import StoppableRedis, redis_server  # noqa: F401  (the fixture)
+from tests.wire_helpers import wait_until
 
 
 @pytest.fixture(params=["memory", "redis"])
@@ -134,7 +136,34 @@ def test_make_state_follows_settings(redis_server: str) -> None:  # noqa: F811
     memory = make_state(Settings())
     assert isinstance(memory, MemoryState) and isinstance(memory, LiveState)
     shared = make_state(Settings(redis_url=redis_server))
-    assert isinstance(shared, RedisState) and isinstance(shared, LiveState)
+    assert isinstance(shared, FallbackState) and isinstance(shared, LiveState)
+    assert isinstance(shared.primary, RedisState) and shared.on_redis
     shared.set("ping", "pong")
     assert shared.get("ping") == "pong"
     shared.close()
+
+
+def test_redis_down_then_back_gets_what_this_node_changed(
+    stoppable_redis: StoppableRedis,
+) -> None:
+    state = FallbackState(RedisState(stoppable_redis.url), retry_s=0.2)
+    raw = redis.Redis.from_url(stoppable_redis.url, decode_responses=True)
+    state.set("kept", "a")
+    state.set("gone", "b")
+    state.hset("calls", "old", "1")
+    state.incr("count", 5)
+    stoppable_redis.stop()
+    state.set("kept", "z", ttl=60)
+    state.delete("gone")
+    state.hset("calls", "new", "2")
+    state.hdel("calls", "old")
+    state.incr("count", 2)
+    assert not state.on_redis and state.get("count") == "2"  # this node's count meanwhile
+    stoppable_redis.start()
+    assert wait_until(lambda: state.on_redis, timeout=10)
+    assert raw.get("ivr:kept") == "z" and 0 < raw.pttl("ivr:kept") <= 60_000
+    assert raw.get("ivr:gone") is None
+    assert raw.hgetall("ivr:calls") == {"new": "2"}
+    assert raw.get("ivr:count") == "7"
+    assert state.incr("count") == 8  # Redis serves again
+    state.close()

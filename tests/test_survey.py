@@ -18,7 +18,9 @@ from tests.test_sample_flow import KEY_OF, NUMBER
 
 
 def dial(ivr: Any, actions: list[Any], **options: Any) -> tuple[CallResult, str]:
-    call = SimulatedCall(("127.0.0.1", ivr.agi.port), NUMBER, actions, **options)
+    call = SimulatedCall(
+        ("127.0.0.1", ivr.agi.port), NUMBER, actions, rate=ivr.media.clock.rate, **options
+    )
     return call.run(timeout=120), call.uniqueid
 
 

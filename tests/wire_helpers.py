@@ -11,14 +11,19 @@ from typing import Any
 
 from ivr.agi.registry import Script
 from ivr.agi.server import FastAgiServer
+from ivr.core.media_clock import MediaClock
 from ivr.voice.media_server import MediaServer
+
+# The rate of the servers agi_server starts: set per test by conftest's media_rate fixture.
+media_rate = 1.0
 
 
 @contextmanager
 def agi_server(
-    scripts: dict[str, Callable[[Any], None]], services: Any = None
+    scripts: dict[str, Callable[[Any], None]], services: Any = None, rate: float | None = None
 ) -> Iterator[FastAgiServer]:
-    media = MediaServer(port=0).start()
+    """``rate``: call time per real second (default: the test's, see conftest)."""
+    media = MediaServer(port=0, clock=MediaClock(rate or media_rate)).start()
     server = FastAgiServer(
         {n: Script(n, f) for n, f in scripts.items()}, services, media, port=0
     ).start()

@@ -13,8 +13,17 @@ from fastapi.staticfiles import StaticFiles
 from ivr.admin import announcement, auth, errors, flows, home, kb, live, prompts, reports
 from ivr.admin.context import AdminContext
 from ivr.admin.pages import STATIC
+from ivr.tts.recordings import MAX_BYTES as MAX_RECORDING_BYTES
 
 ROUTERS = [auth, home, flows, prompts, kb, announcement, reports, live]
+# The paths that take a file, with their body limits: the file's own limit and room for the
+# multipart envelope and a file somewhat over it (which the page then refuses in its own words:
+# "at most 20 MB"). Every other request body is limited by the web app's default (1 MB).
+_ROOM = 4 * 1024 * 1024
+UPLOAD_LIMITS = {
+    "/admin/prompts/upload": MAX_RECORDING_BYTES + _ROOM,
+    "/admin/kb/import": kb.MAX_UPLOAD + _ROOM,
+}
 
 
 def install(app: FastAPI, context: AdminContext) -> None:
@@ -25,4 +34,4 @@ def install(app: FastAPI, context: AdminContext) -> None:
     errors.install(app)
 
 
-__all__ = ["AdminContext", "install"]
+__all__ = ["UPLOAD_LIMITS", "AdminContext", "install"]

@@ -26,6 +26,7 @@ from ivr.admin.auth import supervisor, viewer
 from ivr.admin.context import AdminContext, admin_of
 from ivr.admin.pages import render
 from ivr.admin.users import User
+from ivr.core.digits import whole_number
 from ivr.core.languages import LANGUAGES
 from ivr.core.models import UnansweredQuestion
 from ivr.kb import KbStore, KnowledgeBase, csvfile
@@ -60,6 +61,17 @@ def _language(language: str) -> str:
     return language
 
 
+def _number(value: str, name: str) -> int:
+    """A whole number from the address (ASCII digits only: "²" passes ``str.isdigit``); 0
+    when left out."""
+    if not value:
+        return 0
+    number = whole_number(value)
+    if number is None:
+        raise HTTPException(422, f"{name}: {value[:20]!r} is not a whole number.")
+    return number
+
+
 def _paged(rows: list[Any], page: int) -> tuple[list[Any], int, int]:
     """The rows of ``page`` (1-based, clamped), the page and the number of pages."""
     pages = max(1, -(-len(rows) // PAGE_SIZE))
@@ -80,7 +92,7 @@ def kb_list(
     language: str = LANGUAGES[0],
     category: str = "",
     q: str = "",
-    page: int = 1,
+    page: str = "1",
     ask: str = "",
     user: User = Depends(viewer),  # noqa: B008
 ) -> Response:
@@ -88,7 +100,7 @@ def kb_list(
     _language(language)
     store = _store(context)
     rows = store.entries(language=language, category=category or None, text=q.strip() or None)
-    shown, page, pages = _paged(rows, page)
+    shown, shown_page, pages = _paged(rows, _number(page, "page"))
     tried = try_question(_kb(context), ask.strip(), language) if ask.strip() else None
     counts = {lang: len(store.entries(language=lang)) for lang in LANGUAGES}
     filters = {"language": language, "category": category, "q": q}
@@ -97,7 +109,7 @@ def kb_list(
         "kb.html",
         entries=shown,
         total=len(rows),
-        page=page,
+        page=shown_page,
         pages=pages,
         counts=counts,
         language=language,
@@ -161,16 +173,17 @@ def new_entry(
     request: Request,
     language: str = LANGUAGES[0],
     key: str = "",
-    unanswered: int = 0,
+    unanswered: str = "",
     user: User = Depends(supervisor),  # noqa: B008
 ) -> Response:
     """A blank form; with ``key``, the topic's key and category (writing another language)."""
+    question_id = _number(unanswered, "unanswered")
     form = EntryForm(language=_language(language), key=key)
     same_topic = [e for e in _store(admin_of(request)).entries() if key and e.key == key]
     if same_topic:
         form = replace(form, category=same_topic[0].category)
-    if unanswered:
-        question = _unanswered(_store(admin_of(request)), unanswered)
+    if question_id:
+        question = _unanswered(_store(admin_of(request)), question_id)
         nearest = _store(admin_of(request)).get(question.best_key or "", question.language)
         form = replace(
             form,
@@ -187,20 +200,21 @@ def entry_page(
     request: Request,
     language: str,
     key: str,
-    unanswered: int = 0,
-    saved: int = 0,
+    unanswered: str = "",
+    saved: str = "",
     user: User = Depends(viewer),  # noqa: B008
 ) -> Response:
+    question_id, saved_version = _number(unanswered, "unanswered"), _number(saved, "saved")
     store = _store(admin_of(request))
     entry = store.get(key, _language(language))
     if entry is None:
         raise HTTPException(404, f"There is no entry {key!r} in {NAMES[language]}.")
     form = EntryForm.of(entry)
-    if unanswered and user.may("supervisor"):  # add the question as one more way to ask this
-        question = _unanswered(store, unanswered)
+    if question_id and user.may("supervisor"):  # add the question as one more way to ask this
+        question = _unanswered(store, question_id)
         alternates = f"{form.alternates}\n{question.text}".strip()
         form = replace(form, alternates=alternates, unanswered=question.id)
-    notice = f"Saved as version {saved}." if saved else ""
+    notice = f"Saved as version {saved_version}." if saved_version else ""
     return _entry_page(request, form, notice=notice)
 
 
@@ -271,16 +285,16 @@ async def rollback_entry(
     user: User = Depends(supervisor),  # noqa: B008
 ) -> Response:
     context = admin_of(request)
-    raw = str((await request.form()).get("version") or "")
-    if not raw.isdigit():
+    version = whole_number(str((await request.form()).get("version") or ""))
+    if version is None:
         raise HTTPException(422, "Choose the version to go back to.")
     try:
         entry = await run_in_threadpool(
-            _store(context).rollback, key, _language(language), int(raw), user.username
+            _store(context).rollback, key, _language(language), version, user.username
         )
     except ValueError:
-        raise HTTPException(404, f"{key} ({language}) has no version {raw}.") from None
-    detail = f"version {entry.version} = version {raw}"
+        raise HTTPException(404, f"{key} ({language}) has no version {version}.") from None
+    detail = f"version {entry.version} = version {version}"
     await run_in_threadpool(
         context.users.audit, user.username, "kb-rollback", f"{key} ({language})", detail
     )
@@ -350,7 +364,7 @@ def unanswered_page(
     request: Request,
     status: str = "new",
     language: str = "",
-    page: int = 1,
+    page: str = "1",
     user: User = Depends(viewer),  # noqa: B008
 ) -> Response:
     if status not in STATUSES:
@@ -359,13 +373,13 @@ def unanswered_page(
         _language(language)
     store = _store(admin_of(request))
     rows = [q for q in reversed(store.unanswered(status)) if not language or q.language == language]
-    shown, page, pages = _paged(rows, page)
+    shown, shown_page, pages = _paged(rows, _number(page, "page"))
     return render(
         request,
         "kb_unanswered.html",
         questions=shown,
         total=len(rows),
-        page=page,
+        page=shown_page,
         pages=pages,
         status=status,
         statuses=STATUSES,
@@ -382,14 +396,17 @@ def unanswered_page(
 @router.post("/admin/kb/unanswered/{question_id}/dismiss")
 async def dismiss(
     request: Request,
-    question_id: int,
+    question_id: str,
     user: User = Depends(supervisor),  # noqa: B008
 ) -> Response:
     context = admin_of(request)
+    number = whole_number(question_id)
     try:
-        await run_in_threadpool(_store(context).mark_unanswered, question_id, "dismissed")
+        if number is None:
+            raise ValueError(question_id)
+        await run_in_threadpool(_store(context).mark_unanswered, number, "dismissed")
     except ValueError:
-        raise HTTPException(404, f"There is no unanswered question {question_id}.") from None
+        raise HTTPException(404, f"There is no unanswered question {question_id[:20]}.") from None
     await run_in_threadpool(
         context.users.audit, user.username, "kb-unanswered-dismissed", f"question #{question_id}"
     )

@@ -6,15 +6,16 @@ of its own serves to a FastAGI server and an AudioSocket media server of their o
 this process), so the flows in force are never touched. The call is the simulator's: the real
 wire, real prompts (rendered by the shared prompt cache), real speech recognition where the
 language has a recognizer. It keeps no call record and uses a live state of its own, so a test
-call is not counted on the wallboard or in the reports. Prompts play in real time: a test is a
-few steps, and the call is cut off after ``timeout`` seconds.
+call is not counted on the wallboard or in the reports. Both sides run at
+``SIMULATION_RATE`` times real speed (``ivr.core.media_clock``): a prompt of 3 s passes in 0.3 s,
+the transcript shows call time. A test is a few steps, and the call is cut off after
+``timeout`` real seconds.
 """
 
 from __future__ import annotations
 
 import logging
 import tempfile
-import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ from typing import Any
 from ivr.agi.server import FastAgiServer
 from ivr.agi.services import Services
 from ivr.core.live_state import MemoryState
+from ivr.core.media_clock import SIMULATION_RATE, MediaClock
 from ivr.flow.loader import FlowError
 from ivr.flow.store import FlowStore
 from ivr.simulator.caller import Action, HangUp, Listen, Press, Say, speech
@@ -59,7 +61,7 @@ class TestCall:
     route: list[str] = field(default_factory=list)  # the nodes the call went through
     transcript: str = ""
     error: str = ""
-    seconds: float = 0.0
+    seconds: float = 0.0  # how long the call lasted for the caller (call time)
 
 
 def parse_steps(text: str, language: str, recognizers: Any) -> list[Action]:
@@ -92,7 +94,7 @@ def parse_steps(text: str, language: str, recognizers: Any) -> list[Action]:
                 f"line {number}: '{line}' is not a step: press <keys>, say <words>, wait or hangup"
             )
     if len(actions) > MAX_STEPS:
-        problems.append(f"at most {MAX_STEPS} steps: prompts play in real time")
+        problems.append(f"at most {MAX_STEPS} steps: keep a test call short")
     if problems:
         raise StepError(problems)
     if not actions or not isinstance(actions[-1], HangUp):
@@ -109,7 +111,6 @@ def run_test_call(
     timeout: float = TIMEOUT,
 ) -> TestCall:
     """Dial ``number`` on a folder holding ``files`` (name -> text) and return what happened."""
-    started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="test-call-") as tmp:
         folder = Path(tmp)
         for name, text in files.items():
@@ -119,7 +120,7 @@ def run_test_call(
         except FlowError as exc:
             return TestCall(error=f"The flow has problems, fix them first: {exc.problems[0]}")
         copy = replace(services, flows=store, records=None, state=MemoryState())
-        media = MediaServer("127.0.0.1", 0, "").start()
+        media = MediaServer("127.0.0.1", 0, "", MediaClock(SIMULATION_RATE)).start()
         agi = FastAgiServer(services.scripts, copy, media, "127.0.0.1", 0).start()
         try:
             call = SimulatedCall(
@@ -128,6 +129,7 @@ def run_test_call(
                 actions,
                 callerid="0000000000",
                 queue_outcomes=[queue_outcome, "ANSWERED"],
+                rate=SIMULATION_RATE,
             )
             result = call.run(timeout=timeout)
         except Exception as exc:  # the simulator's own failure: said plainly, logged in full
@@ -150,4 +152,5 @@ def run_test_call(
         error = "The IVR could not be reached for the test call."
     elif errors:
         error = "The call did not end cleanly: " + "; ".join(errors[:3])
-    return TestCall(heard, route, result.transcript(), error, time.monotonic() - started)
+    lasted = result.events[-1].at if result.events else 0.0
+    return TestCall(heard, route, result.transcript(), error, lasted)

@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import logging
 import socket
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from ivr.agi.dispatch import run_script
 from ivr.agi.registry import Script
-from ivr.agi.services import Services
+from ivr.agi.services import AgiCall, Services
 from ivr.voice.call import Call, CallerHungUp, MediaEndpoint
 from ivr.wire.agi import LineChannel, WireError, read_header
 from ivr.wire.listener import Listener
@@ -36,6 +39,8 @@ class FastAgiServer:
         self._listener = Listener(host, port, self._serve, "agi-accept", backlog=512)
         self.host = host
         self.port = self._listener.port
+        self._ids_lock = threading.Lock()
+        self._live_ids: set[str] = set()  # the ids of the calls in progress here
 
     def start(self) -> FastAgiServer:
         self._listener.start()
@@ -48,6 +53,32 @@ class FastAgiServer:
     def stop(self, wait: float = 5.0) -> None:
         self._listener.stop(wait)
 
+    @contextmanager
+    def _own_id(self, call: AgiCall) -> Iterator[None]:
+        """Keep the call's id unique among the calls in progress here.
+
+        Asterisk's uniqueid (``<epoch>.<counter>``) is unique on one Asterisk system, and one
+        channel runs one AGI at a time, so a second session with the id of a call in progress
+        is another call (two Asterisk systems without ``systemname``, a faulty peer): it gets
+        ``<uniqueid>~<n>``, so its records, live state and tickets are its own.
+        """
+        with self._ids_lock:
+            if call.id in self._live_ids:
+                original, n = call.id, 2
+                while f"{original}~{n}" in self._live_ids:
+                    n += 1
+                call.id = f"{original}~{n}"
+                log.warning(
+                    "call %s: uniqueid %s is already in use by a call in progress here",
+                    call.id, original,
+                )  # fmt: skip
+            self._live_ids.add(call.id)
+        try:
+            yield
+        finally:
+            with self._ids_lock:
+                self._live_ids.discard(call.id)
+
     def _serve(self, conn: socket.socket) -> None:
         try:
             channel = LineChannel(conn.fileno(), conn)
@@ -57,7 +88,8 @@ class FastAgiServer:
                 log.error("FastAGI connection dropped: bad header block: %s", exc)
                 return
             call = Call(channel, env, self.media, self.services)
-            run_script(call, self.scripts)
+            with self._own_id(call):
+                run_script(call, self.scripts)
         except Exception:  # a bug must never take the server down
             log.exception("FastAGI connection failed")
         finally:

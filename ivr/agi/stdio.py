@@ -18,6 +18,7 @@ from types import FrameType
 from ivr.agi.dispatch import run_script
 from ivr.agi.registry import Script
 from ivr.agi.services import Services
+from ivr.core.media_clock import MediaClock
 from ivr.core.settings import Settings
 from ivr.voice.call import Call
 from ivr.voice.media_server import MediaServer
@@ -37,7 +38,7 @@ def run_classic(
         return 1
     if env.args[:1] == (script,):  # AGI(ivr-agi,entry,...) repeats the name as agi_arg_1
         env = replace(env, args=env.args[1:])
-    media = MediaServer(settings.media_host, 0).start()
+    media = MediaServer(settings.media_host, 0, clock=MediaClock(settings.media_rate)).start()
     call = Call(channel, env, media, services)
 
     def on_sighup(signum: int, frame: FrameType | None) -> None:

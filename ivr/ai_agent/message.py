@@ -21,6 +21,7 @@ from ivr.core.phone import is_mobile, normalize_phone
 from ivr.core.privacy import mask_number
 from ivr.tts.verbalize import say_digits
 from ivr.voice.listen import listen
+from ivr.wire.audio_format import BYTES_PER_SECOND, SAMPLE_RATE
 
 if TYPE_CHECKING:
     from ivr.ai_agent.services import AgentCall
@@ -66,7 +67,12 @@ def _open_ticket(call: AgentCall, text: str, audio: bytes, reason: str) -> str:
         insured_ref=getattr(insured, "ref", None),
         category=topic_of(call, text),
     )
-    log.info("call %s: ticket opened (%s, %d s of audio)", call.id, reason, len(audio) // 16000)
+    log.info(
+        "call %s: ticket opened (%s, %d s of audio)",
+        call.id,
+        reason,
+        len(audio) // BYTES_PER_SECOND,
+    )
     services.note_tag(call.id, "ticket")
     spoken = say_digits(opened.reference, call.language)
     call.say(say("ticket_opened", call.language, reference=spoken), private="ticket reference")
@@ -99,6 +105,6 @@ def save_recording(folder: Path, call_id: str, audio: bytes) -> Path:
     with wave.open(str(path), "wb") as out:
         out.setnchannels(1)
         out.setsampwidth(2)
-        out.setframerate(8000)
+        out.setframerate(SAMPLE_RATE)
         out.writeframes(audio)
     return path

@@ -43,7 +43,7 @@ def _counted(words: str, first: int) -> list[tuple[str, int]]:
 # Digit strings: every word a caller may use for a digit.
 _DIGIT_WORDS: dict[str, dict[str, str]] = {
     "en": {
-        **{"zero": "0", "oh": "0"},
+        **{"zero": "0", "oh": "0", "o": "0", "no": "0"},  # "no": "oh" as a recognizer hears it
         **{w: str(i) for w, i in _counted("one two three four five six seven eight nine", 1)},
     },
     "vi": {
@@ -70,7 +70,8 @@ _FILLERS: dict[str, set[str] | list[str]] = {
 # What a caller says to correct the digits just said ("three five, no, three six"). Vietnamese
 # "không" alone is a zero, so only longer corrections count there.
 _REPAIRS: dict[str, tuple[str, ...]] = {
-    "en": ("no", "sorry", "i mean", "wait", "correction", "scratch that", "not that"),
+    # "no" alone is often "oh" misheard ("one, no one"): only ", no," between pauses corrects
+    "en": (", no,", "sorry", "i mean", "wait", "correction", "scratch that", "not that"),
     "vi": ("không phải", "nhầm", "xin lỗi", "lộn", "sửa lại"),  # "à không" is "uh, zero"
     "zh": ("不对", "不是", "说错了", "错了", "我是说"),
 }
@@ -145,7 +146,11 @@ def _repaired_parts(text: str, language: str) -> list[str]:
     if language == "zh":
         pattern = "|".join(re.escape(cue) for cue in cues)
     else:
-        pattern = r"(?<![\w'])(?:" + "|".join(re.escape(cue) for cue in cues) + r")(?![\w'])"
+        lowered = re.sub(r"\s*,\s*", ", ", lowered)
+        pattern = "|".join(
+            (r"(?<![\w'])" if cue[0].isalnum() else "") + re.escape(cue) + r"(?![\w'])"
+            for cue in cues
+        )
     return [part for part in re.split(pattern, lowered) if part.strip(" ,.;:!?-")]
 
 

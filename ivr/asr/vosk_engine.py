@@ -28,10 +28,10 @@ from typing import Any
 
 from ivr.asr.base import Hypothesis
 from ivr.asr.whisper_engine import closest_phrase
+from ivr.wire.audio_format import SAMPLE_RATE
 
 log = logging.getLogger(__name__)
 
-SAMPLE_RATE = 8000
 UNKNOWN = "[unk]"
 # Asking vosk for a partial result walks the lattice: about 10% of the decoding time when done
 # for every 20 ms frame. Once per 100 ms of audio is as fast as anyone watches partials.

@@ -29,10 +29,10 @@ from pathlib import Path
 from typing import Any
 
 from ivr.asr.base import Hypothesis
+from ivr.wire.audio_format import SAMPLE_RATE
 
 log = logging.getLogger(__name__)
 
-SAMPLE_RATE = 8000
 WHISPER_RATE = 16000
 BEAM_SIZE = 2
 # How close (difflib ratio of the normalised texts, 0..1) a transcript must be to a grammar
@@ -57,6 +57,7 @@ DIGIT_WORDS = {
     "eight": "8",
     "nine": "9",
 }
+DIGITS_PROMPT = "zero, oh, one, two, three, four, five, six, seven, eight, nine."
 _DIGIT_GROUPS = re.compile(r"(?<=\d),(?=\d)")
 _WORD = re.compile(r"[\w']+")
 
@@ -179,7 +180,10 @@ class WhisperEngine:
         """Raw transcript (normalised words) and confidence for 8 kHz slin ``pcm``."""
         options: dict[str, Any] = {}
         if digits:
+            # Words only, and the words of digits as the hint: without it tiny.en writes "a"
+            # or drops "oh" ("one a one"), and "for zero" for "four zero".
             options["suppress_tokens"] = [-1, *self._numeral_tokens]
+            options["initial_prompt"] = DIGITS_PROMPT
         if grammar and self.hint == "prompt":
             options["initial_prompt"] = ", ".join(grammar) + "."
         elif grammar and self.hint == "hotwords":

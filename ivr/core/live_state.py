@@ -2,7 +2,8 @@
 
 One small interface, two implementations with the same behaviour: ``MemoryState`` for the
 embedded default (one process), ``RedisState`` when ``REDIS_URL`` is set (several workers
-behind several Asterisk boxes agree on counters, lock-outs and live queue state).
+behind several Asterisk boxes agree on counters, lock-outs and live queue state). With Redis,
+``FallbackState`` keeps the node going on its own memory while Redis is down.
 
 Values are strings, as Redis has them. TTLs are in seconds (fractions allowed); a TTL of zero
 or less removes the key at once, in both implementations.
@@ -128,6 +129,19 @@ class MemoryState:
             if self._live(key):
                 self._expiry[key] = time.monotonic() + ttl
 
+    def kind(self, key: str) -> str:
+        """What ``key`` holds: "value", "hash", or "" (none); ``state_fallback`` copies keys."""
+        with self._lock:
+            if not self._live(key):
+                return ""
+            return "hash" if isinstance(self._values[key], dict) else "value"
+
+    def ttl(self, key: str) -> float | None:
+        """Seconds until ``key`` expires; None without an expiry (or without the key)."""
+        with self._lock:
+            deadline = self._expiry.get(key) if self._live(key) else None
+            return None if deadline is None else max(0.0, deadline - time.monotonic())
+
     def close(self) -> None:
         pass
 
@@ -195,12 +209,18 @@ class RedisState:
             return
         self._redis.pexpire(self._key(key), _ms(ttl))
 
+    def ping(self) -> None:
+        self._redis.ping()
+
     def close(self) -> None:
         self._redis.close()
 
 
 def make_state(settings: Settings) -> LiveState:
-    """Redis when ``REDIS_URL`` is set, in-process otherwise."""
+    """Redis when ``REDIS_URL`` is set (this node's memory while Redis does not answer, see
+    ``ivr.core.state_fallback``), in-process otherwise."""
     if settings.redis_url:
-        return RedisState(settings.redis_url)
+        from ivr.core.state_fallback import FallbackState
+
+        return FallbackState(RedisState(settings.redis_url))
     return MemoryState()

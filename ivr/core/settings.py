@@ -12,6 +12,7 @@ from datetime import datetime
 from pathlib import Path
 
 from ivr.core.clock import Clock, make_clock, parse_instant
+from ivr.core.media_clock import MAX_RATE
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]  # ivr/core/settings.py -> the checkout
 
@@ -41,6 +42,9 @@ class Settings:
     # What Asterisk is told to connect to in ``EXEC AudioSocket uuid,host:port``. Differs from
     # media_host:media_port when the IVR listens on 0.0.0.0 inside a container.
     media_advertise: str = ""
+    # Call time per real second (ivr.media_clock): 1.0 in production. Only a simulated call
+    # (tests, ``ivr call --local``) runs faster, and then the simulator must use the same rate.
+    media_rate: float = 1.0
     data_dir: Path = field(default_factory=lambda: Path.cwd() / "var")
     dialplans_dir: Path = field(default_factory=lambda: _default_dir("dialplans"))
     prompts_dir: Path = field(default_factory=lambda: _default_dir("audio_prompts"))
@@ -155,6 +159,7 @@ class Settings:
             media_host=env.get("IVR_MEDIA_HOST", base.media_host),
             media_port=_port(env.get("IVR_MEDIA_PORT", str(base.media_port)), "IVR_MEDIA_PORT"),
             media_advertise=env.get("IVR_MEDIA_ADVERTISE", ""),
+            media_rate=_rate(env.get("IVR_MEDIA_RATE", str(base.media_rate)), "IVR_MEDIA_RATE"),
             data_dir=Path(env.get("IVR_DATA_DIR", str(base.data_dir))),
             dialplans_dir=Path(env.get("IVR_DIALPLANS_DIR", str(base.dialplans_dir))),
             prompts_dir=Path(env.get("IVR_PROMPTS_DIR", str(base.prompts_dir))),
@@ -283,6 +288,16 @@ def _seconds(value: str, name: str, unit: str = "seconds") -> float:
     if not seconds > 0:
         raise ValueError(f"{name} must be more than 0 {unit}, got {value}")
     return seconds
+
+
+def _rate(value: str, name: str) -> float:
+    try:
+        rate = float(value)
+    except ValueError as exc:
+        raise ValueError(f"{name} must be a speed factor (1 = real time), got {value!r}") from exc
+    if not 1.0 <= rate <= MAX_RATE:
+        raise ValueError(f"{name} must be between 1 (real time) and {MAX_RATE:g}, got {value}")
+    return rate
 
 
 def _fraction(value: str, name: str) -> float:

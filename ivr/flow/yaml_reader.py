@@ -26,6 +26,34 @@ PLAIN_TAGS = {_TAG + t for t in ("str", "int", "float", "bool", "null", "map", "
 NULL, MERGE = _TAG + "null", _TAG + "merge"
 
 Field = tuple[yaml.Node, yaml.Node]  # (key, value) as written
+MAX_DEPTH = 40  # mappings and lists inside each other; a flow file needs about 6
+
+
+class TooDeep(yaml.MarkedYAMLError):
+    """A text nests mappings and lists deeper than anyone writes by hand."""
+
+
+def check_depth(text: str, limit: int = MAX_DEPTH) -> None:
+    """Raise ``TooDeep`` (a ``yaml.YAMLError``, marked with its line) when ``text`` nests
+    mappings and lists more than ``limit`` levels deep.
+
+    PyYAML composes and constructs with one Python call per level, so a few thousand levels
+    (``[[[[...``, easy to paste into an editor) exhaust the stack with ``RecursionError``,
+    which is no ``YAMLError`` and escapes the callers' error handling. Its parser is a loop:
+    the depth is counted on the parser's events, which stop at the first level too many
+    without reading the rest. Call this before ``yaml.compose`` or ``yaml.safe_load`` of any
+    text a person sent.
+    """
+    depth = 0
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > limit:
+                problem = f"mappings and lists nested more than {limit} levels deep"
+                mark = event.start_mark if isinstance(event.start_mark, yaml.Mark) else None
+                raise TooDeep(None, None, problem, mark)
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
 
 
 @dataclass(frozen=True)
@@ -72,10 +100,12 @@ class YamlReader:
 
     def parse(self, text: str) -> yaml.Node | None:
         try:
+            check_depth(text)
             root: yaml.Node | None = yaml.compose(text, Loader=yaml.SafeLoader)
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
-            message = f"YAML syntax error: {exc.problem or exc.context}"
+            kind = "YAML error" if isinstance(exc, TooDeep) else "YAML syntax error"
+            message = f"{kind}: {exc.problem or exc.context}"
             if exc.context and exc.context_mark and exc.problem_mark:
                 message += f" ({exc.context} on line {exc.context_mark.line + 1})"
             if "alias" in (exc.context or ""):

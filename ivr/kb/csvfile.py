@@ -6,6 +6,10 @@ true/false). One row per entry and language. Every row is checked before anythin
 and the rows are saved in one transaction: a file with one bad row changes nothing, and the
 error names its line (the header is line 1; a quoted answer over several lines counts as
 the line it starts on).
+
+Cells that a spreadsheet would run as a formula (text starting with = + - @) are written with a
+leading single quote (``ivr.core.spreadsheet``), and that quote is dropped on import, so a file
+exported and imported again changes nothing.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import csv
 from collections.abc import Iterable
 from typing import TextIO
 
+from ivr.core.spreadsheet import safe_cell, unquoted_cell
 from ivr.kb.store import Draft, Entry, KbStore, check
 
 COLUMNS = ("key", "language", "category", "tags", "question", "alternates", "answer", "active")
@@ -35,18 +40,17 @@ def write_csv(entries: Iterable[Entry], file: TextIO) -> int:
     writer.writerow(COLUMNS)
     count = 0
     for e in entries:
-        writer.writerow(
-            [
-                e.key,
-                e.language,
-                e.category,
-                ";".join(e.tags),
-                e.question,
-                "|".join(e.alternates),
-                e.answer,
-                "1" if e.active else "0",
-            ]
-        )
+        cells = [
+            e.key,
+            e.language,
+            e.category,
+            ";".join(e.tags),
+            e.question,
+            "|".join(e.alternates),
+            e.answer,
+            "1" if e.active else "0",
+        ]
+        writer.writerow([safe_cell(cell) for cell in cells])
         count += 1
     return count
 
@@ -54,7 +58,10 @@ def write_csv(entries: Iterable[Entry], file: TextIO) -> int:
 def read_csv(file: TextIO) -> list[Draft]:
     """The rows of ``file`` as drafts; ``CsvError`` listing every bad line if any is bad."""
     reader = csv.DictReader(file)
-    header = reader.fieldnames or []
+    try:
+        header = reader.fieldnames or []
+    except csv.Error as exc:
+        raise CsvError([f"line 1: {_unreadable(exc)}"]) from None
     missing = [c for c in COLUMNS if c not in header and c != "active"]
     if missing:
         raise CsvError([f"line 1: missing column(s) {', '.join(missing)}"])
@@ -65,7 +72,15 @@ def read_csv(file: TextIO) -> list[Draft]:
     drafts: list[Draft] = []
     seen: dict[tuple[str, str], int] = {}
     line = reader.line_num
-    for row in reader:
+    rows = iter(reader)
+    while True:
+        try:
+            row = next(rows)
+        except StopIteration:
+            break
+        except csv.Error as exc:  # the file cannot be read on: this line is the last problem
+            problems.append(f"line {line + 1}: {_unreadable(exc)}")
+            break
         try:
             draft = _draft(row)
             where = (draft.key, draft.language)
@@ -81,10 +96,20 @@ def read_csv(file: TextIO) -> list[Draft]:
     return drafts
 
 
+def _unreadable(exc: csv.Error) -> str:
+    """The csv module's complaint in an admin's words."""
+    if "field larger than field limit" in str(exc):
+        return (
+            f"a cell is longer than {csv.field_size_limit()} characters "
+            '(a quote " opened and never closed?); nothing after it can be read'
+        )
+    return f"not readable as CSV ({exc}); nothing after it can be read"
+
+
 def _draft(row: dict[str | None, str | list[str] | None]) -> Draft:
     if None in row:
         raise ValueError("more cells than columns (a comma inside an unquoted cell?)")
-    cells = {str(k): v.strip() if isinstance(v, str) else "" for k, v in row.items()}
+    cells = {str(k): unquoted_cell(v.strip()) if isinstance(v, str) else "" for k, v in row.items()}
     active = (cells.get("active") or "1").casefold()  # a blank cell: active
     if active not in TRUE | FALSE:
         raise ValueError(f"active {active!r}: use 1 or 0")

@@ -14,6 +14,7 @@ import io
 from dataclasses import dataclass
 from typing import Any
 
+from ivr.core.digits import whole_number
 from ivr.core.languages import LANGUAGES
 from ivr.kb import Decision, Draft, Entry, KbStore, KnowledgeBase
 from ivr.kb.csvfile import CsvError, read_csv
@@ -78,8 +79,7 @@ class EntryForm:
     @classmethod
     def read(cls, data: Any) -> EntryForm:
         def number(name: str) -> int:
-            value = str(data.get(name) or "0")
-            return int(value) if value.isdigit() else 0
+            return whole_number(str(data.get(name) or "")) or 0
 
         return cls(
             str(data.get("key") or "").strip(), str(data.get("language") or "").strip(),

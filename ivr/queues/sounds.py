@@ -36,8 +36,7 @@ from pathlib import Path
 from ivr.core.settings import Settings
 from ivr.queues.config import QueueConfig
 from ivr.tts.cache import PromptCache
-
-SAMPLE_RATE = 8000
+from ivr.wire.audio_format import SAMPLE_RATE
 
 # app_queue.c: the sounds of say_position() and of the agent's hold-time report.
 QUEUE_TEXTS: dict[str, dict[str, str]] = {

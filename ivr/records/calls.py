@@ -24,6 +24,8 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 ATTEMPTS = 4
 BACKOFF_S = 0.05
+REENTRIES = ("queue-result",)  # a call coming back to the IVR, not a new one
+CALL_ID_ROOM = 135  # of call_id's 150 characters, the rest for "~<row id>"
 
 
 def _is_locked(exc: OperationalError) -> bool:
@@ -68,10 +70,29 @@ class CallRecords:
         A second start of the same call (back from ``Queue()`` with ``entry="queue-result"``)
         keeps the row: its start time, entry, path and queue stay, and later visits and the
         final outcome are added to it.
+
+        A call id is Asterisk's uniqueid, ``<epoch>.<counter>``: unique on one Asterisk system,
+        but two systems without ``systemname`` in asterisk.conf (or one restarted within a
+        second, or a faulty peer) can give two calls the same one. A new call (``entry`` not
+        a re-entry) whose id has a record that is closed already is a different call: the
+        earlier record is kept under ``<call id>~<its row id>`` and the new call gets its own.
+        A record still open is the same call starting again (the dialplan retrying another
+        node), and goes on. (Two calls with one id at once on one node are told apart by the
+        FastAGI server, which gives the second its own id.)
         """
 
         def work(session: Session) -> None:
             row = self._row(session, call_id, lock=True)
+            if row is not None and row.ended_at is not None and entry not in REENTRIES:
+                row.call_id = f"{call_id[:CALL_ID_ROOM]}~{row.id}"
+                log.warning(
+                    "call %s: the id was used by an earlier call (started %s); its record is "
+                    "kept as %s (set systemname in asterisk.conf when several Asterisk "
+                    "systems share this database)",
+                    call_id, row.started_at.isoformat(), row.call_id,
+                )  # fmt: skip
+                session.flush()
+                row = None
             if row is None:
                 session.add(
                     CallRecord(

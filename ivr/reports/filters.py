@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Text, and_, cast, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
+from ivr.core.digits import whole_number
 from ivr.core.models import CallRecord
 from ivr.reports.local_time import Span, day_start, spans
 
@@ -127,11 +128,12 @@ def _date(name: str, text: str) -> date:
 def _seconds(text: str) -> int:
     if not text:
         return ANSWER_WITHIN_S
-    if not text.isdigit() or not 1 <= int(text) <= 3600:
+    seconds = whole_number(text)
+    if seconds is None or not 1 <= seconds <= 3600:
         raise ReportError(
             f"The service-level target {text!r} must be a whole number of seconds, 1 to 3600."
         )
-    return int(text)
+    return seconds
 
 
 def _name(params: Mapping[str, str], key: str) -> str | None:

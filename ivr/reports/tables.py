@@ -1,7 +1,8 @@
 """A report table: a name (its CSV address), a title, columns and rows of plain values.
 
 The page and the CSV export show the same rows; columns of kind "duration" hold seconds,
-written as h:mm:ss on the page and as seconds in the CSV.
+written as h:mm:ss on the page and as seconds in the CSV. Text cells of the CSV that a
+spreadsheet would run as a formula (a caller's question "=HYPERLINK(...)") are neutralised.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ import csv
 import io
 from dataclasses import dataclass, field
 from typing import Any
+
+from ivr.core.spreadsheet import safe_cell
 
 
 @dataclass
@@ -24,9 +27,9 @@ class Table:
     def csv(self) -> str:
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\r\n")
-        writer.writerow(self.columns)
+        writer.writerow([safe_cell(column) for column in self.columns])
         for row in self.rows:
-            writer.writerow(["" if value is None else value for value in row])
+            writer.writerow(["" if value is None else safe_cell(value) for value in row])
         return out.getvalue()
 
     def cell(self, index: int, value: Any) -> str:

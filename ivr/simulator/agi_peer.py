@@ -19,9 +19,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ivr.simulator.caller import HangUp, PressBetween
+from ivr.wire.audio_format import BYTES_PER_SECOND
 
 if TYPE_CHECKING:
-    from ivr.simulator.simulator import Channel
+    from ivr.simulator.channel import Channel
 
 HANGUP_LINE_DELAY = 0.04  # observed: HANGUP follows "200 result=-1" by about 40 ms
 KEY_PRESS_SECONDS = 0.1
@@ -176,7 +177,7 @@ class AgiPeer:
         self.send(text + "\n")
         if self.channel.pending_hangup_line:
             self.channel.pending_hangup_line = False
-            time.sleep(HANGUP_LINE_DELAY)
+            self.channel.clock.sleep(HANGUP_LINE_DELAY)
             self.hangup_line()
         self._between_commands()
 
@@ -201,7 +202,7 @@ def sound_seconds(path: Path) -> float:
     if path.suffix == ".wav":
         with wave.open(str(path), "rb") as wav:
             return wav.getnframes() / wav.getframerate()
-    return path.stat().st_size / 16000  # .sln: 8 kHz 16-bit
+    return path.stat().st_size / BYTES_PER_SECOND  # .sln: our format, no header
 
 
 def find_sound(name: str, language: str, dirs: list[Path]) -> Path | None:

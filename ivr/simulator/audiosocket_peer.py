@@ -5,6 +5,10 @@
 * Frames flow only while the caller produces media (``continuous_media`` models a phone that
   sends RTP all the time; the default sends frames only while the caller speaks).
 * 2 s with no frame in either direction: Asterisk gives up (EXEC answers ``result=-1``).
+  That timer is Asterisk's own and counts real seconds even when the call runs faster than
+  real time (see ``ivr.core.media_clock``): the IVR's pacing speeds up with the rate, the machine's
+  stalls do not, and a shorter timer would fail calls on a busy machine, not on a bug. The
+  tests of the timer itself run at rate 1.
 * A ``0x00`` frame or a close from the server ends the session gracefully (``result=0``).
 * A DTMF frame *from* the server is not supported: Asterisk resets the socket (``result=-1``).
 * On a caller hangup Asterisk sends no hangup frame: it closes TCP.
@@ -20,10 +24,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ivr.core.media_clock import REAL_TIME, MediaClock
 from ivr.simulator.caller import Action, HangUp, Listen, Press, Say
 from ivr.wire import audiosocket as wire
+from ivr.wire.audio_format import BYTES_PER_SECOND
 
-INACTIVITY_TIMEOUT = 2.0
+INACTIVITY_TIMEOUT = 2.0  # real seconds (see above)
 
 
 @dataclass
@@ -34,8 +40,8 @@ class SessionOutcome:
     pressed: str = ""
     said: list[str] = field(default_factory=list)
     error: str = ""
-    # Monotonic times: the caller's first and last voiced packet, the IVR's first audio frame
-    # and its last voiced one (for turn latency and barge-in figures).
+    # Call times (the session's MediaClock): the caller's first and last voiced packet, the
+    # IVR's first audio frame and its last voiced one (for turn latency and barge-in figures).
     speech_started: float | None = None
     speech_ended: float | None = None
     first_frame: float | None = None
@@ -58,11 +64,13 @@ class AudioSocketPeer:
         actions: list[Action],
         packet_ms: int = 20,
         continuous_media: bool = False,
+        clock: MediaClock = REAL_TIME,
     ) -> None:
+        self.clock = clock  # call time: the caller's keys, speech and packets
         self.session_id = session_id
         self.address = address
         self.actions = actions  # shared with the call: consumed from the front
-        self.packet_bytes = 16 * packet_ms
+        self.packet_bytes = BYTES_PER_SECOND * packet_ms // 1000
         self.packet_seconds = packet_ms / 1000
         self.continuous_media = continuous_media
 
@@ -101,7 +109,8 @@ class AudioSocketPeer:
         return [], b"", None, ""
 
     def _loop(self, sock: socket.socket, outcome: SessionOutcome) -> SessionOutcome:
-        start = time.monotonic()
+        clock = self.clock
+        start = clock.monotonic()
         hangup_at = self._take_hangup(start)
         keys, audio, speech_at, label = ([], b"", None, "") if hangup_at else self._schedule(start)
         if speech_at is not None:
@@ -109,11 +118,11 @@ class AudioSocketPeer:
         if label:
             outcome.said.append(label)
         reader = wire.FrameReader(max_payload=0xFFFF)
-        last_activity = start
+        last_activity = time.monotonic()  # real time: Asterisk's inactivity timer
         next_packet = start
         offset = 0
         while True:
-            now = time.monotonic()
+            now = clock.monotonic()
             if hangup_at is not None and now >= hangup_at:
                 outcome.result, outcome.hangup = -1, True
                 return outcome  # close without a hangup frame
@@ -127,7 +136,7 @@ class AudioSocketPeer:
                     packet = bytes(self.packet_bytes)
                 if packet:
                     sock.sendall(wire.encode_audio(packet))
-                    last_activity = now
+                    last_activity = time.monotonic()
                     if speech_at is not None and now >= speech_at and _voiced(packet):
                         outcome.speech_started = outcome.speech_started or now
                         outcome.speech_ended = now
@@ -135,17 +144,22 @@ class AudioSocketPeer:
                 digit = keys.pop(0)[1]
                 sock.sendall(bytes([wire.KIND_DTMF, 0, 1]) + digit.encode())
                 outcome.pressed += digit
-                outcome.last_key = last_activity = now
-            if now - last_activity >= INACTIVITY_TIMEOUT:
-                outcome.result, outcome.error = -1, "no activity for 2 s: Asterisk gave up"
-                return outcome
-            ready, _, _ = select.select([sock], [], [], max(0.0, min(next_packet - now, 0.02)))
+                outcome.last_key = now
+                last_activity = time.monotonic()
+            wait = clock.real(max(0.0, min(next_packet - now, 0.02)))
+            ready, _, _ = select.select([sock], [], [], wait)
             if not ready:
+                # checked only when nothing is waiting to be read: a stall of this thread is
+                # not the IVR's silence
+                if time.monotonic() - last_activity >= INACTIVITY_TIMEOUT:
+                    outcome.result, outcome.error = -1, "no activity for 2 s: Asterisk gave up"
+                    return outcome
                 continue
             data = sock.recv(65536)
             if not data:
                 return outcome  # the server closed: graceful
             last_activity = time.monotonic()
+            received = clock.monotonic()
             try:
                 frames = reader.feed(data)
             except wire.FrameError as exc:
@@ -156,9 +170,9 @@ class AudioSocketPeer:
                     return outcome
                 if frame.kind == wire.KIND_AUDIO:
                     outcome.played += frame.payload
-                    outcome.first_frame = outcome.first_frame or last_activity
+                    outcome.first_frame = outcome.first_frame or received
                     if _voiced(frame.payload):
-                        outcome.audio_ended = last_activity
+                        outcome.audio_ended = received
                 else:
                     # DTMF (or anything else) sent to Asterisk: it logs an error and resets.
                     outcome.result = -1

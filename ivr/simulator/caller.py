@@ -4,7 +4,8 @@ Actions are taken one after the other, each at the next moment the call gives it
 keys while Asterisk is collecting digits (GET DATA, WAIT FOR DIGIT, STREAM FILE with escape
 digits, an AudioSocket session), speech during an AudioSocket session, a hangup during the
 next command that runs media. ``PressBetween`` is a key pressed while no AGI command runs:
-Asterisk drops it, and so does the simulator.
+Asterisk drops it, and so does the simulator. Delays are seconds of call time: at a rate of
+10 (``ivr.core.media_clock``) a key 0.3 s into a prompt comes 30 ms of real time into it.
 """
 
 from __future__ import annotations

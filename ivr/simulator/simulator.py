@@ -9,6 +9,10 @@ who hung up first (option ``c``), after which the caller reaches ``AGI(.../surve
 Every AGI
 session speaks the real wire (see ``agi_peer``) and every ``EXEC AudioSocket`` opens a real
 AudioSocket session to the IVR's media server (see ``audiosocket_peer``).
+
+A call runs in call time at ``rate`` (``ivr.core.media_clock``): prompts, the answer delay, GET DATA
+timeouts and the caller's keys and speech all pass ``rate`` times faster than real time. The
+IVR must run at the same rate (``IVR_MEDIA_RATE``); the wire is the same at any rate.
 """
 
 from __future__ import annotations
@@ -21,59 +25,18 @@ import subprocess
 import threading
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 
+from ivr.core.media_clock import MediaClock
 from ivr.simulator import agi_peer
 from ivr.simulator.agi_peer import AgiPeer, find_sound, sound_seconds
 from ivr.simulator.audiosocket_peer import AudioSocketPeer, SessionOutcome
 from ivr.simulator.caller import Action, HangUp, Listen, Press
+from ivr.simulator.channel import Channel, Event
+from ivr.wire.audio_format import BYTES_PER_SECOND, SAMPLE_RATE
 
-DEFAULT_SOUNDS = [Path("/usr/share/asterisk/sounds")]
 ALL_KEYS = "0123456789*#"
 _ids = itertools.count(1)
 _id_lock = threading.Lock()
-
-
-@dataclass
-class Event:
-    at: float
-    kind: str  # agi, reply, ivr, play, caller, lost, dialplan, error
-    text: str
-
-
-@dataclass
-class Channel:
-    """The simulated channel: state shared by every AGI session of one call."""
-
-    actions: list[Action]
-    language: str = "en"
-    agi_sighup: bool = True
-    exit_on_hangup: bool = False
-    answer_delay: float = 0.5
-    sounds: list[Path] = field(default_factory=lambda: list(DEFAULT_SOUNDS))
-    packet_ms: int = 20
-    continuous_media: bool = False
-    answered: bool = False
-    dead: bool = False
-    pending_hangup_line: bool = False
-    variables: dict[str, str] = field(default_factory=dict)
-    events: list[Event] = field(default_factory=list)
-    played: list[bytes] = field(default_factory=list)
-    sessions: list[SessionOutcome] = field(default_factory=list)
-    started: float = field(default_factory=time.monotonic)
-    process: subprocess.Popen[bytes] | None = None  # classic AGI: the script's process
-
-    def log(self, kind: str, text: str) -> None:
-        self.events.append(Event(round(time.monotonic() - self.started, 3), kind, text))
-
-    def next_action_is(self, kind: type, when: str | None = None) -> bool:
-        if not self.actions or not isinstance(self.actions[0], kind):
-            return False
-        return when is None or getattr(self.actions[0], "when", None) == when
-
-    def caller_hangs_up(self, how: str) -> None:
-        self.dead = True
-        self.log("caller", how)
 
 
 @dataclass
@@ -94,7 +57,7 @@ class CallResult:
 
     @property
     def played_seconds(self) -> float:
-        return sum(len(p) for p in self.played) / 16000
+        return sum(len(p) for p in self.played) / BYTES_PER_SECOND
 
     def transcript(self, detail: bool = False) -> str:
         shown = {"ivr", "play", "caller", "lost", "dialplan", "error"}
@@ -113,13 +76,19 @@ class SimulatedCall:
         actions: list[Action] | None = None,
         callerid: str = "0901234567",
         queue_outcomes: list[str] | None = None,
+        rate: float = 1.0,
         **channel_options: object,
     ) -> None:
+        """``rate``: call time per real second; the IVR called must run at the same rate."""
         self.agi_address = agi_address
         self.dialled = dialled
         self.callerid = callerid
         self.queue_outcomes = list(queue_outcomes or [])
-        self.channel = Channel(actions=list(actions or []), **channel_options)  # type: ignore[arg-type]
+        self.channel = Channel(
+            actions=list(actions or []),
+            clock=MediaClock(rate),
+            **channel_options,  # type: ignore[arg-type]
+        )
         with _id_lock:
             serial = next(_ids)
         self.uniqueid = f"{int(time.time())}.{serial}"
@@ -313,7 +282,7 @@ class _Handlers:
         if isinstance(action, HangUp) and action.when == "media":
             channel.actions.pop(0)
             at = min(action.delay, seconds) if seconds > 0 else action.delay
-            time.sleep(at)
+            channel.clock.sleep(at)
             channel.caller_hangs_up(f"hung up {at:.2f} s into the command")
             channel.pending_hangup_line = True
             return None, at, True
@@ -323,10 +292,10 @@ class _Handlers:
             press = channel.actions[0]
             assert isinstance(press, Press)
             if press.delay < seconds and press.digits[0] in escape:
-                time.sleep(press.delay)
+                channel.clock.sleep(press.delay)
                 self._consume_key(press)
                 return press.digits[0], press.delay, False
-        time.sleep(seconds)
+        channel.clock.sleep(seconds)
         return None, seconds, False
 
     def _consume_key(self, press: Press) -> None:
@@ -342,7 +311,7 @@ class _Handlers:
     # -- commands -------------------------------------------------------------------------
     def answer(self, argv: list[str]) -> str:
         if not self.channel.answered:
-            time.sleep(self.channel.answer_delay)  # waits for the first media frame
+            self.channel.clock.sleep(self.channel.answer_delay)  # waits for the first media frame
             self.channel.answered = True
         return "200 result=0"
 
@@ -357,7 +326,7 @@ class _Handlers:
             return f"200 result=-1 endpos={offset}"
         self.channel.log("play", f"file {argv[2]} ({seconds:.1f} s)")
         digit, elapsed, hung = self._media(seconds, argv[3])
-        endpos = offset + int(elapsed * 8000)
+        endpos = offset + int(elapsed * SAMPLE_RATE)
         if hung:
             return f"200 result=-1 endpos={endpos}"
         return f"200 result={ord(digit) if digit else 0} endpos={endpos}"
@@ -391,7 +360,7 @@ class _Handlers:
     def _media_wait_key(self, timeout: float) -> tuple[str | None, float, bool]:
         if self.channel.next_action_is(Press) or self.channel.next_action_is(HangUp, "media"):
             return self._media(timeout, ALL_KEYS)
-        time.sleep(timeout)
+        self.channel.clock.sleep(timeout)
         return None, timeout, False
 
     def wait_for_digit(self, argv: list[str]) -> str:
@@ -476,12 +445,17 @@ class _Handlers:
             return "200 result=-1"
         session, _, address = data.partition(",")
         peer = AudioSocketPeer(
-            session, address, channel.actions, channel.packet_ms, channel.continuous_media
+            session,
+            address,
+            channel.actions,
+            channel.packet_ms,
+            channel.continuous_media,
+            channel.clock,
         )
         outcome = peer.run()
         channel.sessions.append(outcome)
         channel.played.append(bytes(outcome.played))
-        seconds = len(outcome.played) / 16000
+        seconds = len(outcome.played) / BYTES_PER_SECOND
         what = f"AudioSocket: heard {seconds:.1f} s of IVR audio"
         if outcome.pressed:
             what += f"; caller pressed {outcome.pressed}"

@@ -11,7 +11,10 @@ killed while it holds a claim leaves the row ``sending``; once ``lease_until`` h
 worker claims it again. The attempt counter doubles as the claim's token: a worker whose
 lease ran out and was re-claimed by another finds a different count and leaves the row alone.
 
-Numbers are logged masked and texts never: this module logs message ids only.
+Numbers are logged masked and texts never: this module logs message ids only. A text is kept
+in clear only while it may still be sent: once the gateway has it (``sent``, ``delivered``) or
+it is given up (``failed``), its digits (the balance, dates, references) are redacted in the row
+(``ivr.core.privacy.redact_digits``), which keeps its length and number of SMS parts.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ from sqlalchemy.orm import Session
 from ivr.core.clock import Clock, utc_now
 from ivr.core.db import Database
 from ivr.core.models import SmsDeliveryReport, SmsMessage
-from ivr.core.privacy import mask_digits_in, mask_number
+from ivr.core.privacy import mask_digits_in, mask_number, redact_digits
 from ivr.sms.encoding import normalize, segments
 
 log = logging.getLogger(__name__)
@@ -205,6 +208,7 @@ class Outbox:
             message.gateway_reference = reference or message.gateway_reference
             message.sent_at = message.sent_at or self.clock()
             message.last_error = None
+            message.text = redact_digits(message.text)  # never sent again: no balance kept
 
     def mark_failed_attempt(
         self, claim: Claim, error: str, permanent: bool, max_attempts: int, retry_base_s: float
@@ -260,6 +264,7 @@ class Outbox:
             elif message.status in ("sending", "queued"):
                 message.status, message.lease_until = "sent", None
             message.sent_at = message.sent_at or now
+            message.text = redact_digits(message.text)  # the gateway had it: never sent again
             new_status = message.status
         log.info("sms %s: report %s (%s), now %s", message_id, status, code, new_status)
         return True
@@ -313,6 +318,7 @@ class Outbox:
 def _give_up(message: SmsMessage, error: str) -> None:
     message.status = "failed"
     message.lease_until = None
+    message.text = redact_digits(message.text)
     message.last_error = mask_digits_in(error)[:ERROR_LENGTH]
     log.warning("sms %s to %s failed: %s", message.id, mask_number(message.to_number), error)
 

@@ -18,8 +18,10 @@ from dataclasses import dataclass, field
 from typing import Any, Generic, Protocol, TypeVar
 
 from ivr.asr.registry import Recognizers
+from ivr.core.media_clock import MediaClock
 from ivr.tts import PromptCache
 from ivr.voice.media_server import SessionWaiter
+from ivr.voice.noise_floor import NoiseFloor
 from ivr.voice.turn import AudioSource, TurnResult, TurnSpec, run_turn
 from ivr.wire.agi import (
     AgiEnv,
@@ -80,6 +82,7 @@ class MediaUnavailable(AgiError):
 
 class MediaEndpoint(Protocol):
     address: str
+    clock: MediaClock  # call time of the turns (ivr.media_clock)
 
     def expect(self, session_id: uuid.UUID) -> SessionWaiter: ...
 
@@ -146,6 +149,7 @@ class Call(Generic[S]):
         self.id = env.uniqueid or "-"
         self._services = services
         self.notes = CallNotes()
+        self.noise = NoiseFloor()  # the line's background noise, learnt over the call's turns
 
     @property
     def services(self) -> S:
@@ -316,7 +320,7 @@ class Call(Generic[S]):
             if sock is None:
                 reply = self._read_reply("EXEC")  # raises CallerHungUp / CommandFailed
                 raise MediaUnavailable("EXEC", reply, "AudioSocket ended before connecting")
-            result = run_turn(sock, audio, spec, self.id, on_speech)
+            result = run_turn(sock, audio, spec, self.id, on_speech, self.media.clock, self.noise)
         finally:
             waiter.cancel()
             if not isinstance(audio, bytes | bytearray):

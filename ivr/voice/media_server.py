@@ -3,7 +3,8 @@
 A call that wants a media turn registers the session uuid it will name in
 ``EXEC AudioSocket <uuid>,<host:port>``; Asterisk then connects here and sends that uuid as
 its first frame. The listener reads that one frame and hands the socket to the waiting call.
-Everything else (playing, listening) happens in the call's own thread (see ``ivr.voice.turn``).
+Everything else (playing, listening) happens in the call's own thread (see ``ivr.voice.turn``), in
+call time on the server's :class:`~ivr.core.media_clock.MediaClock` (``IVR_MEDIA_RATE``).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import socket
 import threading
 import uuid
 
+from ivr.core.media_clock import REAL_TIME, MediaClock
 from ivr.wire import audiosocket as wire
 from ivr.wire.listener import Listener
 
@@ -49,7 +51,14 @@ class SessionWaiter:
 
 
 class MediaServer:
-    def __init__(self, host: str = "127.0.0.1", port: int = 9092, advertise: str = "") -> None:
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 9092,
+        advertise: str = "",
+        clock: MediaClock = REAL_TIME,
+    ) -> None:
+        self.clock = clock  # the call time of every turn on this server's sessions
         self._listener = Listener(host, port, self._handshake, "media-accept")
         self.host = host
         self.port = self._listener.port
@@ -77,7 +86,7 @@ class MediaServer:
     def _handshake(self, conn: socket.socket) -> None:
         """Read the uuid frame (16 raw bytes) and hand the socket to the call that waits for it."""
         try:
-            session_id = _read_uuid(conn)
+            session_id = wire.read_uuid_frame(conn, HANDSHAKE_TIMEOUT)
         except (OSError, wire.FrameError) as exc:
             log.error("AudioSocket connection dropped before pairing: %s", exc)
             conn.close()
@@ -90,27 +99,3 @@ class MediaServer:
             return
         conn.settimeout(None)
         waiter.deliver(conn)
-
-
-def _recv_exactly(conn: socket.socket, size: int) -> bytes:
-    data = b""
-    while len(data) < size:
-        chunk = conn.recv(size - len(data))
-        if not chunk:
-            raise wire.FrameError("connection closed before the uuid frame")
-        data += chunk
-    return data
-
-
-def _read_uuid(conn: socket.socket) -> uuid.UUID:
-    """Read exactly the first frame, so the caller audio after it stays whole for the turn."""
-    conn.settimeout(HANDSHAKE_TIMEOUT)
-    header = _recv_exactly(conn, 3)
-    reader = wire.FrameReader()
-    length = int.from_bytes(header[1:3], "big")
-    if header[0] != wire.KIND_UUID:
-        raise wire.FrameError(f"first frame is kind 0x{header[0]:02x}, not a uuid")
-    if length != 16:
-        raise wire.FrameError(f"uuid frame of {length} bytes, expected 16")
-    frames = reader.feed(header + _recv_exactly(conn, length))
-    return frames[0].uuid

@@ -17,11 +17,15 @@ from dataclasses import dataclass
 import numpy as np
 
 QUIET = 1.0  # mean square of a digitally silent frame's dither: the floor never goes below
+QUIET_LINE = 32768.0**2 * 10 ** (-55 / 10)  # -55 dBFS: below this a line counts as quiet
 
 
 @dataclass(frozen=True)
 class NoiseSettings:
-    margin_db: float = 6.0  # speech stands this far above the noise floor
+    margin_db: float = 6.0  # speech starts this far above the noise floor
+    # Once speech has started, a frame this far above the floor still belongs to it: the
+    # quieter ends of words must not end an answer in the middle (hysteresis).
+    keep_margin_db: float = 5.0
     rise_db_per_s: float = 3.0  # how fast the floor may climb towards a louder line
     # The floor follows the power smoothed over a few frames: one frame of noise varies by
     # several dB (pink noise: -3 to +6 dB around its median), the average of four much less.
@@ -36,24 +40,37 @@ def frame_power(frame: bytes) -> float:
 
 
 class NoiseFloor:
+    """The floor of one call's line (it outlives the call's turns: the line stays the same).
+
+    It starts at the line's first frame (a line's noise is there before anyone speaks; a line
+    that sends nothing while quiet starts with the soft onset of speech), falls at once to any
+    quieter frame, moves up to the level of a frame webrtcvad calls unvoiced (the line between
+    words: on a noisy line, the noise), and creeps up slowly under voiced frames
+    (``rise_db_per_s``). A frame is loud enough when it stands ``margin_db`` above the floor;
+    while the floor is a quiet line's, every frame is (webrtcvad alone decides, as before)."""
+
     def __init__(self, settings: NoiseSettings | None = None) -> None:
         self.settings = settings or NoiseSettings()
         self.floor: float | None = None  # None until the first frame
         self._smoothed: float | None = None
         self._rise = 10 ** (self.settings.rise_db_per_s * self.settings.frame_seconds / 10)
         self._margin = 10 ** (self.settings.margin_db / 10)
+        self._keep_margin = 10 ** (self.settings.keep_margin_db / 10)
 
-    def loud_enough(self, frame: bytes) -> bool:
-        """Take one 20 ms frame; whether it stands above the floor (it could be speech)."""
+    def loud_enough(self, frame: bytes, voiced: bool = True, speaking: bool = False) -> bool:
+        """Take one 20 ms frame (``voiced``: webrtcvad's word on it); whether it stands above
+        the floor (it could be speech; ``speaking``: it would go on with speech started)."""
         power = max(frame_power(frame), QUIET)
         alpha = self.settings.smoothing
         level = power if self._smoothed is None else alpha * power + (1 - alpha) * self._smoothed
         self._smoothed = level
-        if self.floor is None or level < self.floor:
-            self.floor = level
+        if self.floor is None or level < self.floor or not voiced:
+            self.floor = max(level, QUIET)
         else:
             self.floor = min(level, self.floor * self._rise)
-        return power >= self.floor * self._margin
+        if self.floor <= QUIET_LINE:
+            return True
+        return power >= self.floor * (self._keep_margin if speaking else self._margin)
 
     @property
     def floor_db(self) -> float:

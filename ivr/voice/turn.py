@@ -5,6 +5,9 @@ outgoing 20 ms frames and reads caller frames, so a turn owns no thread of its o
 is left behind when it ends. Asterisk closes the socket after 2 s with no traffic either way,
 so while we only listen we keep sending silence frames.
 
+Pacing, timeouts and the VAD's silences are measured in call time on the turn's
+:class:`~ivr.core.media_clock.MediaClock`: the wall clock in production, faster in a simulated call.
+
 A listening turn runs the caller's audio through a :class:`~ivr.voice.vad.SpeechDetector`: speech
 stops the prompt (barge-in), and the end of speech ends the turn. The utterance goes to the
 ``on_speech`` callback as it arrives, so a streaming recognizer decodes while the caller talks.
@@ -20,16 +23,21 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from ivr.core.media_clock import REAL_TIME, MediaClock
+from ivr.voice.noise_floor import NoiseFloor
 from ivr.voice.vad import SpeechDetector, VadSettings
 from ivr.wire import audiosocket as wire
+from ivr.wire.audio_format import BYTES_PER_SECOND, FRAME_BYTES, FRAME_SECONDS
 
 log = logging.getLogger(__name__)
 
-FRAME_SECONDS = wire.FRAME_MS / 1000
-FRAME_BYTES = wire.SAMPLE_RATE * wire.BYTES_PER_SAMPLE * wire.FRAME_MS // 1000
-# Once this far behind real time (a busy machine), stop catching up and re-anchor the clock:
-# a burst of late frames would only be buffered by Asterisk, not heard sooner.
+# Once this far behind (a busy machine), stop catching up and re-anchor the clock: a burst of
+# late frames would only be buffered by Asterisk, not heard sooner. Real seconds: a stall of
+# the machine lasts as long at any media rate.
 MAX_LAG = 0.1
+# One read takes up to 2 s of caller audio: after a stall, what waits in the socket is heard
+# in one go before any timer decides.
+RECEIVE_BYTES = 65536
 
 
 class AudioSource(Protocol):
@@ -95,12 +103,12 @@ class TurnResult:
     caller_audio: bytearray = field(default_factory=bytearray)
     utterance: bytes = b""  # the speech the VAD cut out (with its pre-roll)
     interrupted: bool = False
-    speech_end: float | None = None  # monotonic time of the last voiced frame
+    speech_end: float | None = None  # call time (the turn's clock) of the last voiced frame
     error: str = ""
 
     @property
     def heard_ms(self) -> int:
-        return len(self.caller_audio) * 1000 // (wire.SAMPLE_RATE * wire.BYTES_PER_SAMPLE)
+        return len(self.caller_audio) * 1000 // BYTES_PER_SECOND
 
 
 class _Turn:
@@ -111,8 +119,11 @@ class _Turn:
         spec: TurnSpec,
         call_id: str,
         on_speech: Callable[[bytes], object] | None,
+        clock: MediaClock = REAL_TIME,
+        noise: NoiseFloor | None = None,
     ) -> None:
         self.sock = sock
+        self.clock = clock
         self.source = source
         self.spec = spec
         self.call_id = call_id
@@ -122,7 +133,7 @@ class _Turn:
         self.pending = b""  # prompt audio read from the source, short of a whole frame
         self.prompt_end: float | None = None
         self.last_digit: float | None = None
-        self.detector = SpeechDetector(spec.vad) if spec.speech else None
+        self.detector = SpeechDetector(spec.vad, noise) if spec.speech else None
         self.answer_complete = False  # what on_speech last said: True, False, None (no news)
 
     @property
@@ -130,17 +141,26 @@ class _Turn:
         return self.prompt_end is None
 
     def run(self) -> TurnResult:
-        next_send = time.monotonic()
+        clock = self.clock
+        max_lag = MAX_LAG * clock.rate
+        next_send = clock.monotonic()
         while not self.result.status:
-            now = time.monotonic()
+            now = clock.monotonic()
             if now >= next_send:
                 self._send_frame(now)
-                next_send = max(next_send + FRAME_SECONDS, now - MAX_LAG)
+                next_send = max(next_send + FRAME_SECONDS, now - max_lag)
                 continue
-            self._check_timers(now)
-            if self.result.status:
+            due = self._due(now)
+            if due and self._waiting():
+                # What the caller sent while this thread was busy is heard before a timer ends
+                # the turn: a stall of ours is not the caller's silence. One read, then decide.
+                self._receive()
+                due = "" if self.result.status else self._due(clock.monotonic())
+            if due or self.result.status:
+                self.result.status = self.result.status or due
                 break
-            ready, _, _ = select.select([self.sock], [], [], max(0.0, next_send - now))
+            wait = clock.real(next_send - now)
+            ready, _, _ = select.select([self.sock], [], [], max(0.0, wait))
             if ready:
                 self._receive()
         if self.detector is not None:
@@ -164,13 +184,13 @@ class _Turn:
         if self.playing:
             self.source.close()
             self.pending = b""
-            self.prompt_end = time.monotonic()
+            self.prompt_end = self.clock.monotonic()
             self.result.interrupted = True
 
     def _send_frame(self, now: float) -> None:
         payload = self._next_prompt_frame(now)
         if payload:
-            self.result.played_ms += len(payload) * 1000 // (wire.SAMPLE_RATE * 2)
+            self.result.played_ms += len(payload) * 1000 // BYTES_PER_SECOND
         else:
             payload = wire.silence()
         try:
@@ -181,7 +201,8 @@ class _Turn:
         if not self.playing and not self.spec.collects:
             self.result.status = "played"
 
-    def _check_timers(self, now: float) -> None:
+    def _due(self, now: float) -> str:
+        """The status a timer gives the turn at ``now``; "" while none has run out."""
         spec = self.spec
         detector = self.detector
         if detector is not None and detector.speaking and not self.result.digits:
@@ -190,15 +211,21 @@ class _Turn:
                 or self._ended_early(now, detector)
                 or detector.speech_seconds(now) >= spec.max_speech
             ):
-                self.result.status = "speech"
-            return
+                return "speech"
+            return ""
         if not spec.collects:
-            return
+            return ""
         if self.result.digits and self.last_digit is not None:
             if now - self.last_digit >= spec.inter_digit_timeout:
-                self.result.status = "digits"
+                return "digits"
         elif self.prompt_end is not None and now - self.prompt_end >= spec.timeout:
-            self.result.status = "timeout"
+            return "timeout"
+        return ""
+
+    def _waiting(self) -> bool:
+        """Caller frames are already in the socket."""
+        ready, _, _ = select.select([self.sock], [], [], 0)
+        return bool(ready)
 
     def _ended_early(self, now: float, detector: SpeechDetector) -> bool:
         early = self.spec.early_end_silence
@@ -208,7 +235,7 @@ class _Turn:
 
     def _receive(self) -> None:
         try:
-            data = self.sock.recv(4096)
+            data = self.sock.recv(RECEIVE_BYTES)
         except OSError:
             data = b""
         if not data:
@@ -248,7 +275,7 @@ class _Turn:
         if self.playing and not self.spec.barge_in:
             return  # speech over a prompt that may not be interrupted is not an answer
         was_speaking = detector.speaking
-        speech = detector.feed(pcm, time.monotonic())
+        speech = detector.feed(pcm, self.clock.monotonic())
         if detector.speaking and not was_speaking:
             self._stop_prompt()  # barge-in: within one VAD window of the first voiced frame
         if speech and self.on_speech is not None:
@@ -266,7 +293,7 @@ class _Turn:
             self.result.status = "digits" if self.result.digits else "timeout"
             return
         self.result.digits += digit
-        self.last_digit = time.monotonic()
+        self.last_digit = self.clock.monotonic()
         if len(self.result.digits) >= spec.max_digits:
             self.result.status = "digits"
 
@@ -277,12 +304,15 @@ def run_turn(
     spec: TurnSpec,
     call_id: str,
     on_speech: Callable[[bytes], object] | None = None,
+    clock: MediaClock = REAL_TIME,
+    noise: NoiseFloor | None = None,
 ) -> TurnResult:
-    """Run one turn on a connected AudioSocket session and close the session."""
+    """Run one turn on a connected AudioSocket session and close the session; its pacing and
+    timers run in call time on ``clock``; ``noise`` is the line's noise floor (the call's)."""
     source = BytesSource(audio) if isinstance(audio, bytes | bytearray) else audio
     sock.settimeout(2.0)  # bounds sendall; reads only happen after select says ready
     try:
-        result = _Turn(sock, source, spec, call_id, on_speech).run()
+        result = _Turn(sock, source, spec, call_id, on_speech, clock, noise).run()
         if result.status != "hangup":
             _end_gracefully(sock)
         return result

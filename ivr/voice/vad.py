@@ -2,8 +2,9 @@
 
 Asterisk sends caller frames only while the far side produces media (ASTERISK-WIRE.md), and
 their size follows the caller's packetization (320, 480, short tails). So audio is re-cut into
-20 ms frames for webrtcvad, and silence is measured on the wall clock since the last voiced
-frame: a phone that stops sending packets is as silent as one that sends silence.
+20 ms frames for webrtcvad, and silence is measured on the clock since the last voiced frame
+(the caller passes ``now``: call time, see ``ivr.core.media_clock``): a phone that stops sending
+packets is as silent as one that sends silence.
 """
 
 from __future__ import annotations
@@ -13,9 +14,8 @@ from dataclasses import dataclass
 
 import webrtcvad
 
-SAMPLE_RATE = 8000
-FRAME_BYTES = 320  # 20 ms of 8 kHz 16-bit mono
-FRAME_SECONDS = 0.02
+from ivr.voice.noise_floor import NoiseFloor
+from ivr.wire.audio_format import FRAME_BYTES, SAMPLE_RATE
 
 
 @dataclass(frozen=True)
@@ -32,8 +32,13 @@ class VadSettings:
 class SpeechDetector:
     """Feed caller audio as it arrives; ask whether speech has started or ended."""
 
-    def __init__(self, settings: VadSettings | None = None) -> None:
+    def __init__(
+        self, settings: VadSettings | None = None, noise: NoiseFloor | None = None
+    ) -> None:
         self.settings = settings or VadSettings()
+        # The line's noise floor: a frame is voiced only if it also stands above it (a call
+        # keeps one across its turns; without one, webrtcvad alone decides).
+        self.noise = noise
         self._vad = webrtcvad.Vad(self.settings.aggressiveness)
         self._pending = b""
         self._recent: deque[bool] = deque(maxlen=self.settings.window)
@@ -54,6 +59,8 @@ class SpeechDetector:
         while len(self._pending) >= FRAME_BYTES:
             frame, self._pending = self._pending[:FRAME_BYTES], self._pending[FRAME_BYTES:]
             voiced = self._vad.is_speech(frame, SAMPLE_RATE)
+            if self.noise is not None:
+                voiced = self.noise.loud_enough(frame, voiced, self.speaking) and voiced
             if voiced:
                 self.last_voiced_at = now
             if self.started_at is None:

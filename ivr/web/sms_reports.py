@@ -15,6 +15,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import PlainTextResponse
 from starlette.concurrency import run_in_threadpool
 
+from ivr.core.digits import whole_number
 from ivr.sms.kannel import dlr_status
 from ivr.sms.outbox import Outbox
 
@@ -28,9 +29,8 @@ async def kannel_report(request: Request) -> PlainTextResponse:
     if request.method == "POST":
         body = (await request.body()).decode("utf-8", "replace")
         params.update(parse_qsl(body, keep_blank_values=True))
-    try:
-        message_id, kind = int(params["id"]), int(params["type"])
-    except (KeyError, ValueError):
+    message_id, kind = whole_number(params.get("id")), whole_number(params.get("type"))
+    if message_id is None or kind is None:
         return PlainTextResponse("id and type must be numbers\n", status_code=400)
     outbox: Outbox = request.app.state.outbox
     detail = " ".join(filter(None, (_reply(params.get("reply", "")), _time(params.get("ts", "")))))
