@@ -99,6 +99,8 @@ def build_services(settings: Settings, keep_records: bool = True) -> Services:
     if not store.entries():  # the first start: the sample base; later the admins' edits rule
         count = store.load_dir(settings.knowledge_dir, by="seed")
         log.info("knowledge base: %d entries loaded from %s", count, settings.knowledge_dir)
+        # index them now, not at the first question: the dense index builds meanwhile
+        services.kb.reload_if_changed()
     return services
 
 
