@@ -32,6 +32,7 @@ from ivr.records.announcements import Announcements
 from ivr.records.callbacks import CallbackList
 from ivr.records.calls import CallRecords
 from ivr.records.surveys import Surveys
+from ivr.records.writer import RecordWriter
 from ivr.sms.gateways import make_gateway
 from ivr.sms.outbox import Outbox
 from ivr.sms.worker import SmsWorker
@@ -63,6 +64,7 @@ def build_services(settings: Settings, keep_records: bool = True) -> Services:
 
     store = KbStore(database, clock, state)
     outbox = Outbox(database, clock)
+    writer = RecordWriter(database, retry_s=settings.records_retry_s)  # call records, queued
     llm = None
     if settings.llm_url:
         llm = Phraser(
@@ -75,7 +77,7 @@ def build_services(settings: Settings, keep_records: bool = True) -> Services:
             settings.prompts_dir, settings.tts_engines, settings.data_dir / "prompt_recordings"
         ),
         state=state,
-        records=CallRecords(database, clock) if keep_records else None,
+        records=CallRecords(database, clock, settings.node, writer) if keep_records else None,
         scripts=scripts,
         recognizers=Recognizers.load(settings, speech_languages(settings, flows)),
         accounts=make_accounts(settings, database),
@@ -130,6 +132,8 @@ class RunningIvr:
         self.sms_worker.stop()
         self.web.stop()
         self.services.kb.close()
+        if self.services.records is not None:
+            self.services.records.close()  # the records still queued are written first
         self.services.state.close()
 
 
@@ -196,6 +200,8 @@ def start(settings: Settings, services: Services | None = None) -> RunningIvr:
     if ami is not None:
         services.queue_monitor = ami.monitor  # the flow engine's wait estimates
     admin.ami = ami
+    if services.records is not None:
+        services.records.close_interrupted()  # queued before any call of this run
     agi.start()
     log.info(
         "FastAGI on %s:%d, AudioSocket on %s:%d (advertised as %s), web on %s:%d",

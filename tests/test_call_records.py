@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
+import os
+import re
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
 
 from ivr.core.models import CallRecord
-from ivr.simulator.caller import HangUp, Press
+from ivr.simulator.caller import HangUp, Listen, Press
 from ivr.simulator.simulator import SimulatedCall
+from tests.conftest import OPEN, SAMPLE_FLOWS
 from tests.test_sample_flow import KEY_OF, LANGUAGE, MAIN, NUMBER
+from tests.wire_helpers import wait_until
 
 
 def all_records(ivr: Any) -> list[CallRecord]:
@@ -58,3 +69,134 @@ def test_two_calls_with_one_uniqueid_keep_two_records(make_ivr: Any) -> None:
     assert [row.language for row in together] == ["zh", "en", "vi"]
     for row in rows.values():
         assert row.path == [LANGUAGE.id, MAIN.id] and row.outcome == "caller-hangup"
+
+
+def hold_write_lock(db_file: Path, seconds: float, taken: threading.Event) -> None:
+    """Another program holding SQLite's write lock (a long import, a backup)."""
+    connection = sqlite3.connect(db_file, isolation_level=None)
+    try:
+        connection.execute("BEGIN IMMEDIATE")
+        taken.set()
+        time.sleep(seconds)
+        connection.execute("ROLLBACK")
+    finally:
+        connection.close()
+
+
+def test_a_locked_database_delays_the_record_not_the_caller(make_ivr: Any, caplog: Any) -> None:
+    ivr = make_ivr(records_retry_s=0.1)
+    db_file = Path(ivr.services.settings.db_url.removeprefix("sqlite:///"))
+    unlocked = ivr.services.records.get("nothing")  # (the writer is idle: no wait)
+    assert unlocked is None
+    taken = threading.Event()
+    holder = threading.Thread(target=hold_write_lock, args=(db_file, 6.0, taken))
+    holder.start()
+    assert taken.wait(5)
+    locked_at = time.monotonic()
+    calls = [call_with_id(ivr, f"1795000001.{n}", lang, "0904444444") for n, lang in
+             enumerate(("zh", "en", "vi"))]  # fmt: skip
+    began = time.monotonic()
+    with ThreadPoolExecutor(3) as pool:
+        results = list(pool.map(lambda call: call.run(timeout=60), calls))
+    ended = time.monotonic()
+    for call, result in zip(calls, results, strict=True):
+        assert result.agi_status == ["HANGUP"], result.transcript()
+        first_frame = call.channel.sessions[0].first_frame
+        assert first_frame is not None and first_frame - began < 2.0  # not the 5 s busy wait
+    assert ended - locked_at < 6.0  # every call over while the lock was held
+    assert all_records(ivr) == []  # not written yet, ...
+    holder.join()
+    for call in calls:  # ... and complete once the lock is gone
+        record = ivr.services.records.get(call.uniqueid)
+        assert record is not None, call.uniqueid
+        assert record["path"] == [LANGUAGE.id, MAIN.id]
+        assert record["outcome"] == "caller-hangup" and record["language"] in ("zh", "en", "vi")
+        assert record["ended_at"] is not None and record["ended_at"] >= record["started_at"]
+    assert len(all_records(ivr)) == 3
+    messages = [r.getMessage() for r in caplog.records if r.name == "ivr.records.writer"]
+    assert any("does not take writes" in m for m in messages)
+    assert any("takes writes again" in m for m in messages)
+    assert not any("0904444444" in r.getMessage() for r in caplog.records)
+
+
+class Serve:
+    """``ivr serve`` in a process of its own, on a data folder and a node id."""
+
+    def __init__(self, data: Path, prompts: Path, node: str) -> None:
+        env = {
+            **os.environ,
+            "IVR_DATA_DIR": str(data),
+            "IVR_PROMPTS_DIR": str(prompts),
+            "IVR_DIALPLANS_DIR": str(SAMPLE_FLOWS),
+            "IVR_NODE_ID": node,
+            "IVR_AGI_PORT": "0",
+            "IVR_MEDIA_PORT": "0",
+            "IVR_HTTP_PORT": "0",
+            "IVR_SMS_GATEWAY": "none",
+            "IVR_ASR": "vi=vosk",  # no models here: keys only, nothing to load
+            "IVR_CLOCK": OPEN.isoformat(),
+        }
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "ivr.cli", "serve"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
+        assert self.process.stdout is not None
+        line = self.process.stdout.readline()
+        found = re.search(r"FastAGI on ([\d.]+):(\d+)", line)
+        assert found, f"ivr serve printed {line!r}"
+        self.address = (found.group(1), int(found.group(2)))
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+        self.process.wait(timeout=20)
+
+
+def record_in(db_file: Path, call_id: str) -> tuple[str | None, str | None] | None:
+    """(outcome, node) of a call's record, read as another program would."""
+    connection = sqlite3.connect(db_file)
+    try:
+        row = connection.execute(
+            "SELECT outcome, node FROM call_records WHERE call_id = ?", (call_id,)
+        ).fetchone()
+        return None if row is None else (row[0], row[1])
+    finally:
+        connection.close()
+
+
+def test_a_node_killed_mid_call_closes_that_record_when_it_starts_again(
+    tmp_path: Path, prompts_dir: Path
+) -> None:
+    data = tmp_path / "data"
+    first = Serve(data, prompts_dir, "node-a")
+    db_file = data / "ivr.db"
+    try:
+        # a call of another node, going on: never this node's to close
+        with sqlite3.connect(db_file) as other:
+            other.execute(
+                "INSERT INTO call_records (call_id, started_at, flow, number_dialled, caller, "
+                "path, entry, tags, self_service, node) VALUES ('9.9', '2026-11-23 02:00:00', "
+                "'health_hotline', '1', '2', '[]', 'new', '[]', '[]', 'node-b')"
+            )
+        call = SimulatedCall(
+            first.address, NUMBER, [Press(KEY_OF["en"]), Listen(), Listen(), Listen()]
+        )
+        running = threading.Thread(target=call.run, kwargs={"timeout": 60}, daemon=True)
+        running.start()
+        assert wait_until(lambda: record_in(db_file, call.uniqueid) == (None, "node-a"), 10)
+        time.sleep(1.0)  # well into the call
+        first.process.send_signal(signal.SIGKILL)
+        first.process.wait(timeout=10)
+        running.join(timeout=30)
+        assert record_in(db_file, call.uniqueid) == (None, "node-a")  # left open by the kill
+    finally:
+        first.stop()
+    again = Serve(data, prompts_dir, "node-a")
+    try:
+        assert wait_until(lambda: record_in(db_file, call.uniqueid) == ("interrupted", "node-a"))
+        assert record_in(db_file, "9.9") == (None, "node-b")
+    finally:
+        again.stop()

@@ -35,7 +35,7 @@ def test_migrations_match_the_models(tmp_path: Path, monkeypatch: pytest.MonkeyP
     db = Database(url)
     with db.engine.connect() as connection:
         context = MigrationContext.configure(connection)
-        assert context.get_current_revision() == "0006"
+        assert context.get_current_revision() == "0007"
         assert compare_metadata(context, Base.metadata) == []
     db.close()
 
@@ -129,6 +129,7 @@ def test_a_call_record_from_start_to_finish(db: Database) -> None:
         "category": None,
         "wait_s": None,
         "talk_s": None,
+        "node": None,  # no IVR_NODE_ID given
     }
     with db.session(readonly=True) as session:
         assert session.scalar(select(func.count()).select_from(CallRecord)) == 1
@@ -196,6 +197,7 @@ def test_two_hundred_calls_writing_at_once(db: Database) -> None:
     for thread in threads:
         thread.join()
     assert errors == []
+    assert records.writer.flush(30)  # written by the records thread, in order
     with db.session(readonly=True) as session:
         done = session.scalar(
             select(func.count()).where(CallRecord.outcome == "hangup", CallRecord.path.isnot(None))
@@ -207,6 +209,7 @@ def test_simultaneous_starts_of_one_call_make_one_row(db: Database) -> None:
     records = CallRecords(db)
     with ThreadPoolExecutor(max_workers=20) as pool:
         list(pool.map(lambda _: records.start("7.7", "f", "1", "2", "new"), range(20)))
+    assert records.writer.flush(10)
     with db.session(readonly=True) as session:
         assert session.scalar(text("SELECT count(*) FROM call_records")) == 1
 

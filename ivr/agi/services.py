@@ -31,6 +31,7 @@ from ivr.tts import PromptCache
 from ivr.voice.call import Call
 
 log = logging.getLogger(__name__)
+SETTLE_S = 0.5  # the longest a call's end waits for its record to be written
 
 
 @dataclass
@@ -123,6 +124,9 @@ class Services:
                 queue=queue,
                 queue_status=queue_status,
             )
+            # The record complete when the AGI socket closes, as readers expect, unless the
+            # database is in trouble: then the dialplan goes on without waiting for it.
+            self.records.settle(SETTLE_S)
 
 
 # A call as every script of ``ivr/agi_scripts/`` gets it: with all the services.

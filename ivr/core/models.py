@@ -81,6 +81,8 @@ class CallRecord(Base):
     category: Mapped[str | None] = mapped_column(String(60))  # the caller's topic, when known
     wait_s: Mapped[float | None] = mapped_column(Float)  # in a queue, before an agent or not
     talk_s: Mapped[float | None] = mapped_column(Float)  # with an agent
+    # The node (IVR_NODE_ID) handling the call: it closes its open records when it restarts.
+    node: Mapped[str | None] = mapped_column(String(100), index=True)
 
 
 class Person(Base):

@@ -7,6 +7,7 @@ only from the environment, never from files in the repository.
 from __future__ import annotations
 
 import os
+import socket
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -114,10 +115,20 @@ class Settings:
     admin_secure_cookie: bool = False
     # The clock starts at this instant instead of now (IVR_CLOCK; tests and trials only).
     clock_start: datetime | None = None
+    # This node's name in call records ("" : <hostname>:<agi_port>); each node closes the
+    # records it left open when it died, and only those, so it must differ between nodes.
+    node_id: str = ""
+    # The first pause before a call-record write the database refused is tried again
+    # (doubling up to 10 s); the records wait in memory meanwhile.
+    records_retry_s: float = 0.5
 
     def clock(self) -> Clock:
         """The clock of this process: real UTC, or IVR_CLOCK's running on from its start."""
         return make_clock(self.clock_start)
+
+    @property
+    def node(self) -> str:
+        return self.node_id or f"{socket.gethostname()}:{self.agi_port}"
 
     @property
     def media_address(self) -> str:
@@ -240,6 +251,10 @@ class Settings:
             ),
             admin_secure_cookie=env.get("IVR_ADMIN_SECURE_COOKIE", "0") in ("1", "true", "yes"),
             clock_start=parse_instant(env["IVR_CLOCK"]) if env.get("IVR_CLOCK") else None,
+            node_id=env.get("IVR_NODE_ID", "").strip(),
+            records_retry_s=_seconds(
+                env.get("IVR_RECORDS_RETRY", str(base.records_retry_s)), "IVR_RECORDS_RETRY"
+            ),
         )
 
 
