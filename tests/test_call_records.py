@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import os
-import re
 import signal
 import sqlite3
-import subprocess
-import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -21,7 +18,7 @@ from ivr.simulator.caller import HangUp, Listen, Press
 from ivr.simulator.simulator import SimulatedCall
 from tests.conftest import OPEN, SAMPLE_FLOWS
 from tests.test_sample_flow import KEY_OF, LANGUAGE, MAIN, NUMBER
-from tests.wire_helpers import wait_until
+from tests.wire_helpers import start_serve, wait_until
 
 
 def all_records(ivr: Any) -> list[CallRecord]:
@@ -136,18 +133,7 @@ class Serve:
             "IVR_ASR": "vi=vosk",  # no models here: keys only, nothing to load
             "IVR_CLOCK": OPEN.isoformat(),
         }
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "ivr.cli", "serve"],
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            text=True,
-        )
-        assert self.process.stdout is not None
-        line = self.process.stdout.readline()
-        found = re.search(r"FastAGI on ([\d.]+):(\d+)", line)
-        assert found, f"ivr serve printed {line!r}"
-        self.address = (found.group(1), int(found.group(2)))
+        self.process, self.address = start_serve(env)
 
     def stop(self) -> None:
         if self.process.poll() is None:

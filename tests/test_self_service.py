@@ -4,7 +4,6 @@ the balance spoken and sent by SMS, lock-outs in shared live state, the account 
 from __future__ import annotations
 
 import os
-import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -23,7 +22,7 @@ from tests.conftest import OPEN, SAMPLE_FLOWS
 from tests.conftest_redis import StoppableRedis
 from tests.insurer_peer import TOKEN, InsurerPeer
 from tests.test_sample_flow import NUMBER, said
-from tests.wire_helpers import wait_until
+from tests.wire_helpers import start_serve, wait_until
 
 STRANGER = "0280000001"  # a caller ID registered to nobody: no caller-ID hint
 VI, EN = Press("1"), Press("3")  # the sample flow's language keys
@@ -181,18 +180,7 @@ class Server:
             "IVR_MEDIA_RATE": str(rate),
         }
         self.rate = rate
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "ivr.cli", "serve"],
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            text=True,
-        )
-        assert self.process.stdout is not None
-        line = self.process.stdout.readline()
-        found = re.search(r"FastAGI on ([\d.]+):(\d+)", line)
-        assert found, f"ivr serve printed {line!r}"
-        self.address = (found.group(1), int(found.group(2)))
+        self.process, self.address = start_serve(env)
 
     def dial(self, actions: list[Any]) -> CallResult:
         call = SimulatedCall(self.address, NUMBER, actions, callerid=STRANGER, rate=self.rate)

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import re
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -60,3 +63,19 @@ def wait_until(check: Callable[[], bool], timeout: float = 5.0) -> bool:
             return True
         time.sleep(0.02)
     return check()
+
+
+def start_serve(env: dict[str, str]) -> tuple[subprocess.Popen[str], tuple[str, int]]:
+    """``ivr serve`` in a process of its own with ``env``, and the FastAGI address it printed."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "ivr.cli", "serve"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    assert process.stdout is not None
+    line = process.stdout.readline()
+    found = re.search(r"FastAGI on ([\d.]+):(\d+)", line)
+    assert found, f"ivr serve printed {line!r}"
+    return process, (found.group(1), int(found.group(2)))
