@@ -16,7 +16,6 @@
 
 from __future__ import annotations
 
-import select
 import socket
 import time
 import uuid
@@ -28,6 +27,7 @@ from ivr.core.media_clock import REAL_TIME, MediaClock
 from ivr.simulator.caller import Action, HangUp, Listen, Press, Say
 from ivr.wire import audiosocket as wire
 from ivr.wire.audio_format import BYTES_PER_SECOND
+from ivr.wire.readiness import readable
 
 INACTIVITY_TIMEOUT = 2.0  # real seconds (see above)
 
@@ -147,8 +147,7 @@ class AudioSocketPeer:
                 outcome.last_key = now
                 last_activity = time.monotonic()
             wait = clock.real(max(0.0, min(next_packet - now, 0.02)))
-            ready, _, _ = select.select([sock], [], [], wait)
-            if not ready:
+            if not readable(sock, wait):
                 # checked only when nothing is waiting to be read: a stall of this thread is
                 # not the IVR's silence
                 if time.monotonic() - last_activity >= INACTIVITY_TIMEOUT:

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import logging
 import re
-import select
 import time
 from collections import OrderedDict
 from typing import Any
@@ -34,6 +33,7 @@ from ivr.core.privacy import mask_number
 from ivr.core.settings import Settings
 from ivr.sms.encoding import coding_of, gsm_encode, split
 from ivr.sms.gateway import OutgoingSms, PermanentFailure, Receipt, TemporaryFailure
+from ivr.wire.readiness import readable
 
 log = logging.getLogger(__name__)
 WIRE_LOGGER = "ivr.sms.smpp.wire"
@@ -212,7 +212,7 @@ class SmppGateway:
         None on timeout."""
         client = self._client
         sock = client._socket  # smpplib offers no way to wait with a timeout of our choosing
-        if not select.select([sock], [], [], timeout)[0]:
+        if not readable(sock, timeout):
             return None
         pdu = client.read_pdu()
         self._last_io = time.monotonic()

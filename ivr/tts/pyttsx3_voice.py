@@ -26,7 +26,6 @@ import atexit
 import json
 import os
 import queue
-import select
 import subprocess
 import sys
 import tempfile
@@ -37,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from ivr.tts.espeak import SynthesisError, to_slin
+from ivr.wire.readiness import readable
 
 # espeak voice per language, as pyttsx3's espeak driver names them: Northern Vietnamese,
 # Mandarin, American English.
@@ -120,7 +120,7 @@ class _Worker:
             raise SynthesisError("the pyttsx3 worker has exited") from exc
         while b"\n" not in self._pending:
             remaining = deadline - time.monotonic()
-            if remaining <= 0 or not select.select([self._replies], [], [], remaining)[0]:
+            if remaining <= 0 or not readable(self._replies, remaining):
                 raise SynthesisError("pyttsx3 did not finish in time; its worker was stopped")
             chunk = os.read(self._replies, 65536)
             if not chunk:

@@ -16,7 +16,6 @@ stops the prompt (barge-in), and the end of speech ends the turn. The utterance 
 from __future__ import annotations
 
 import logging
-import select
 import socket
 import time
 from collections.abc import Callable
@@ -28,6 +27,7 @@ from ivr.voice.noise_floor import NoiseFloor
 from ivr.voice.vad import SpeechDetector, VadSettings
 from ivr.wire import audiosocket as wire
 from ivr.wire.audio_format import BYTES_PER_SECOND, FRAME_BYTES, FRAME_SECONDS
+from ivr.wire.readiness import readable
 
 log = logging.getLogger(__name__)
 
@@ -160,8 +160,7 @@ class _Turn:
                 self.result.status = self.result.status or due
                 break
             wait = clock.real(next_send - now)
-            ready, _, _ = select.select([self.sock], [], [], max(0.0, wait))
-            if ready:
+            if readable(self.sock, max(0.0, wait)):
                 self._receive()
         if self.detector is not None:
             self.result.utterance = bytes(self.detector.utterance)
@@ -224,8 +223,7 @@ class _Turn:
 
     def _waiting(self) -> bool:
         """Caller frames are already in the socket."""
-        ready, _, _ = select.select([self.sock], [], [], 0)
-        return bool(ready)
+        return readable(self.sock, 0)
 
     def _ended_early(self, now: float, detector: SpeechDetector) -> bool:
         early = self.spec.early_end_silence

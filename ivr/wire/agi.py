@@ -19,11 +19,12 @@ from __future__ import annotations
 
 import os
 import re
-import select
 import socket
 from dataclasses import dataclass, field
 from typing import BinaryIO
 from urllib.parse import parse_qs, urlsplit
+
+from ivr.wire.readiness import readable
 
 MAX_LINE = 8192  # Asterisk's own AGI buffer is 2048 bytes a line; be generous but bounded.
 MAX_HEADER_LINES = 200
@@ -190,8 +191,7 @@ class LineChannel:
         """True when a full line is buffered or data/EOF arrives within ``timeout`` seconds."""
         if b"\n" in self._buffer or self.closed:
             return True
-        ready, _, _ = select.select([self._rfd], [], [], max(timeout, 0.0))
-        return bool(ready)
+        return readable(self._rfd, max(timeout, 0.0))
 
     def readline(self, timeout: float | None = None) -> str | None:
         """One line without its ending; None on timeout; ConnectionClosed at EOF."""
