@@ -202,8 +202,10 @@ def test_caller_hangup_mid_flow_is_recorded(make_ivr: Any) -> None:
     assert record["caller"] == "0901234567"
 
 
-# 200 calls at once is the load of 200 real-time calls; sped up, it would be 10 times that
+# 200 calls at once is the load of 200 real-time calls; sped up, it would be 10 times that.
+# A load test: CI runs it in a process of its own (nothing left by other tests shares its cores)
 @pytest.mark.realtime
+@pytest.mark.load
 def test_two_hundred_concurrent_calls_through_the_flow(make_ivr: Any) -> None:
     ivr = make_ivr(clock=OPEN)
     lang_for = ["vi", "zh", "en"]
