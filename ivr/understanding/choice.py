@@ -51,6 +51,14 @@ class Choice:
 
 
 @dataclass(frozen=True)
+class _Phrase:
+    text: str
+    key: str
+    words: list[str]
+    key_number: bool  # the phrase is its key's number ("two" for 2)
+
+
+@dataclass(frozen=True)
 class _Spot:
     key: str
     phrase: str
@@ -64,18 +72,21 @@ def pick(transcript: str, phrases: Mapping[str, str], language: str) -> Choice:
     heard = tokens(transcript, language)
     if not heard:
         return Choice(None)
+    # Each phrase read once: its tokens, and whether it is just its key's number.
+    readings = [
+        _Phrase(phrase, key, wanted, _is_key_number(phrase, key, language))
+        for phrase, key in phrases.items()
+        if (wanted := tokens(phrase, language))
+    ]
     spots: list[_Spot] = []
-    for phrase, key in phrases.items():
-        wanted = tokens(phrase, language)
-        if not wanted:
-            continue
-        if _is_key_number(phrase, key, language):
-            spots += _key_spots(heard, wanted, key, phrase, language)
+    for p in readings:
+        if p.key_number:
+            spots += _key_spots(heard, p.words, p.key, p.text, language)
         else:
-            spots += _exact_spots(heard, wanted, key, phrase, language)
+            spots += _exact_spots(heard, p.words, p.key, p.text, language)
     spots = _longest(spots)
     if not spots:
-        spots = _near_spots(heard, phrases, language)
+        spots = _near_spots(heard, readings, language)
     return _decide(spots)
 
 
@@ -133,14 +144,14 @@ def _longest(spots: list[_Spot]) -> list[_Spot]:
     return kept
 
 
-def _near_spots(heard: list[str], phrases: Mapping[str, str], language: str) -> list[_Spot]:
+def _near_spots(heard: list[str], readings: list[_Phrase], language: str) -> list[_Spot]:
     """Near misses: the most similar window of the transcript for each long enough phrase."""
     joiner = "" if language == "zh" else " "
     found = []
-    for phrase, key in phrases.items():
-        wanted = tokens(phrase, language)
+    for reading in readings:
+        phrase, key, wanted = reading.text, reading.key, reading.words
         text = joiner.join(wanted)
-        if len(text) < NEAR_MIN_CHARS or _is_key_number(phrase, key, language):
+        if len(text) < NEAR_MIN_CHARS or reading.key_number:
             continue
         best, where = 0.0, (0, 0)
         for size in {max(1, len(wanted) - 1), len(wanted), len(wanted) + 1}:
