@@ -103,7 +103,7 @@ class CampaignDialer:
         self.pacing = pacing
         self.clock = campaigns.clock
         self.poll_s = poll_s
-        self._tokens = 1.0
+        self._tokens = max(1.0, pacing.max_cps)  # a second's worth to start with
         self._filled_at: datetime | None = None
         self._lock = threading.Lock()
         self._wake = threading.Event()

@@ -128,7 +128,6 @@ class Settings:
     campaign_cps: float = 1.0
     campaign_attempts: int = 3
     campaign_retry_s: float = 1800.0
-    campaign_token: str = ""  # a secret, from the env only: the campaigns HTTP API's bearer
 
     def clock(self) -> Clock:
         """The clock of this process: real UTC, or IVR_CLOCK's running on from its start."""
@@ -278,7 +277,6 @@ class Settings:
             campaign_retry_s=_seconds(
                 env.get("IVR_CAMPAIGN_RETRY", str(base.campaign_retry_s)), "IVR_CAMPAIGN_RETRY"
             ),
-            campaign_token=env.get("IVR_CAMPAIGN_TOKEN", ""),
         )
 
 
