@@ -18,6 +18,8 @@ from ivr.agi.services import Services
 from ivr.agi_scripts import load_scripts
 from ivr.ai_agent.llm import Phraser
 from ivr.asr.registry import Recognizers
+from ivr.campaigns.dialer import start_campaign_dialer
+from ivr.campaigns.store import Campaigns
 from ivr.core.db import Database, migrate
 from ivr.core.live_state import make_state
 from ivr.core.media_clock import MediaClock
@@ -95,6 +97,7 @@ def build_services(settings: Settings, keep_records: bool = True) -> Services:
         announcements=Announcements(database, clock, state),
         queues=load_queues(settings.queues_dir),  # QueueError: file:line problems
         llm=llm,
+        campaigns=Campaigns(database, clock),
         clock=real,
     )
     built.append(services)
@@ -199,6 +202,8 @@ def start(settings: Settings, services: Services | None = None) -> RunningIvr:
     ami = start_ami(settings, services.state, services.callbacks, lambda: services.clock())
     if ami is not None:
         services.queue_monitor = ami.monitor  # the flow engine's wait estimates
+        if services.campaigns is not None:
+            ami.add(start_campaign_dialer(settings, services.campaigns, ami.client, services))
     admin.ami = ami
     if services.records is not None:
         services.records.close_interrupted()  # queued before any call of this run

@@ -128,6 +128,7 @@ def _parser() -> argparse.ArgumentParser:
     _kb_parser(sub)
     _queues_parser(sub)
     _tickets_parser(sub)
+    _campaigns_parser(sub)
     _admin_parser(sub)
     return parser
 
@@ -145,6 +146,25 @@ def _admin_parser(sub: Any) -> None:
         "--password-stdin", action="store_true", help="read the password from standard input"
     )
     action.add_parser("list-users", help="users, their roles and whether they are disabled")
+
+
+def _campaigns_parser(sub: Any) -> None:
+    campaigns = sub.add_parser("campaigns", help="outbound notices: create, list, results, ...")
+    action = campaigns.add_subparsers(dest="campaigns_action", required=True)
+    create = action.add_parser("create", help="a new campaign from a CSV of numbers")
+    create.add_argument("name")
+    create.add_argument("--csv", type=Path, required=True, help="number,language[,timezone],...")
+    create.add_argument("--templates", type=Path, required=True, help="YAML: language: text")
+    create.add_argument("--currency", default="VND", help="of {x:money} fields (VND, CNY, USD)")
+    create.add_argument("--timezone", default="Asia/Ho_Chi_Minh", help="for lines without one")
+    action.add_parser("list", help="campaigns and their numbers per status")
+    results = action.add_parser("results", help="what became of each number")
+    results.add_argument("name")
+    results.add_argument("--csv", action="store_true", help="one line per number, as CSV")
+    for verb in ("pause", "resume"):
+        action.add_parser(verb, help=f"{verb} dialling a campaign").add_argument("name")
+    opt_out = action.add_parser("opt-out", help="never call this number with notices again")
+    opt_out.add_argument("number")
 
 
 def _tickets_parser(sub: Any) -> None:
@@ -248,6 +268,7 @@ def main(argv: list[str] | None = None) -> int:
     handler["queues"] = _queues
     handler["tickets"] = _tickets
     handler["admin"] = _admin
+    handler["campaigns"] = _campaigns
     return handler[args.command](args, settings)
 
 
@@ -470,6 +491,12 @@ def _sms(args: argparse.Namespace, settings: Settings) -> int:
 
 def _tickets(args: argparse.Namespace, settings: Settings) -> int:
     from ivr.tickets.commands import command
+
+    return command(args, settings)
+
+
+def _campaigns(args: argparse.Namespace, settings: Settings) -> int:
+    from ivr.campaigns.commands import command
 
     return command(args, settings)
 

@@ -1539,6 +1539,31 @@ def test_call_back_dials_the_caller_then_joins_the_queue(
     assert events and all("Id: ${IVR_CALLBACK_ID}" in s.data for s in events)
 
 
+def test_a_notice_dials_digits_only_then_runs_the_notify_script(
+    conf: dict[str, Config], contexts: dict[str, list[Step]]
+) -> None:
+    # ivr/campaigns/dialer.py: Channel Local/<number>@ivr-notify-dial/n, then Context
+    # ivr-notify, Exten s, Priority 1 once the person answered.
+    dial_leg = extension(contexts, "ivr-notify-dial", "_X.")
+    assert reachable(contexts, "ivr-notify-dial", "0901234567")
+    (digits,) = [s for s in dial_leg if s.data.startswith("IVR_NOTIFY_DIGITS=")]
+    assert digits.data == "IVR_NOTIFY_DIGITS=${FILTER(0123456789,${EXTEN})}"
+    (dial,) = [s for s in dial_leg if s.app == "Dial"]
+    assert dial_leg.index(digits) < dial_leg.index(dial)
+    assert dial.args()[0] == "PJSIP/${IVR_NOTIFY_DIGITS}@itsp"
+    assert dial.args()[0].split("@")[1] in pjsip_objects(conf["pjsip.conf"], "endpoint")
+
+    notify = extension(contexts, "ivr-notify", "s")
+    apps = [s.app for s in notify]
+    (agi,) = [s for s in notify if s.app == "AGI"]
+    assert agi.data == "${IVR_AGI}/notify,${IVR_CAMPAIGN_TARGET}"
+    language = next(s for s in notify if s.data.startswith("CHANNEL(language)="))
+    assert "${IVR_LANGUAGE}" in language.data
+    (goto,) = [s for s in notify if s.app == "GotoIf"]
+    assert notify.index(language) < notify.index(agi) < notify.index(goto) < apps.index("Hangup")
+    assert goto_targets(goto) == [("ivr-queue", "${IVR_QUEUE}", "1")]
+
+
 def test_docker_mounts_the_queue_sounds_and_ships_the_queue_files() -> None:
     compose = yaml.safe_load((DOCKER / "compose.yaml").read_text(encoding="utf-8"))
     mounts = compose["services"]["asterisk"]["volumes"]

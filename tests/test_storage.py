@@ -35,7 +35,7 @@ def test_migrations_match_the_models(tmp_path: Path, monkeypatch: pytest.MonkeyP
     db = Database(url)
     with db.engine.connect() as connection:
         context = MigrationContext.configure(connection)
-        assert context.get_current_revision() == "0007"
+        assert context.get_current_revision() == "0012"
         assert compare_metadata(context, Base.metadata) == []
     db.close()
 

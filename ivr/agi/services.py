@@ -13,6 +13,7 @@ from ivr.accounts import AccountLookup
 from ivr.agi.registry import Script
 from ivr.ai_agent.llm import Phraser
 from ivr.asr.registry import Recognizers
+from ivr.campaigns.store import Campaigns
 from ivr.core.clock import Clock, utc_now
 from ivr.core.live_state import ACTIVE_CALLS, LiveState
 from ivr.core.settings import Settings
@@ -53,6 +54,7 @@ class Services:
     queue_monitor: QueueMonitor | None = None  # live queues (AMI), or None without AMI
     sms_worker: SmsWorker | None = None  # this process's worker, woken on enqueue
     llm: Phraser | None = None  # rewords answers, when IVR_LLM_URL is set
+    campaigns: Campaigns | None = None  # outbound notices (None: no database, e.g. benches)
     scripts: dict[str, Script] = field(default_factory=dict)
     clock: Clock = utc_now
 

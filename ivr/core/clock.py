@@ -13,6 +13,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from datetime import time as time_of_day
 
 Clock = Callable[[], datetime]
 
@@ -45,3 +46,14 @@ def make_clock(start: datetime | None = None) -> Clock:
         return start + timedelta(seconds=time.monotonic() - anchor)
 
     return now
+
+
+def parse_window(text: str, name: str) -> tuple[time_of_day, time_of_day]:
+    """``"08:00-20:00"`` -> (08:00, 20:00): local hours of a day, the start before the end."""
+    try:
+        first, second = (time_of_day.fromisoformat(part.strip()) for part in text.split("-"))
+    except ValueError:
+        raise ValueError(f"{name} must be HH:MM-HH:MM, got {text!r}") from None
+    if first >= second:
+        raise ValueError(f"{name} must end after it starts, got {text!r}")
+    return first, second

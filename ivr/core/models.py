@@ -449,3 +449,57 @@ class PromptRecording(Base):
     seconds: Mapped[float] = mapped_column(Float)
     uploaded_by: Mapped[str] = mapped_column(String(80))
     uploaded_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class Campaign(Base):
+    """An outbound notification campaign: one message template per language, many numbers."""
+
+    __tablename__ = "campaigns"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+    templates: Mapped[dict[str, str]] = mapped_column(JSON)  # language -> text with {fields}
+    currency: Mapped[str] = mapped_column(String(3), default="VND")  # of {x:money} fields
+    status: Mapped[str] = mapped_column(String(16), index=True)  # active, paused
+    created_by: Mapped[str] = mapped_column(String(80))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class CampaignTarget(Base):
+    """One number of a campaign and what became of its message.
+
+    One row per number and campaign: the same message is never placed twice to a number.
+    pending -> calling (Originate sent) -> answered (the caller picked up; the notify script
+    runs) -> done; a try that failed goes back to pending until the tries are used up, then
+    the message goes by SMS (``sms``) or, with no usable number, ``failed``; a number on the
+    opt-out list is ``opted-out`` and never dialled.
+    """
+
+    __tablename__ = "campaign_targets"
+    __table_args__ = (UniqueConstraint("campaign_id", "number"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), index=True)
+    number: Mapped[str] = mapped_column(String(32), index=True)
+    language: Mapped[str] = mapped_column(String(8))
+    timezone: Mapped[str] = mapped_column(String(60))
+    fields: Mapped[dict[str, str]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
+    action_id: Mapped[str | None] = mapped_column(String(80), unique=True)  # of the last try
+    outcome: Mapped[str | None] = mapped_column(String(32))  # of the last try
+    listened: Mapped[bool] = mapped_column(Boolean, default=False)  # heard to the end
+    pressed: Mapped[str] = mapped_column(String(16), default="")  # keys, in order: "1", "12"
+    sms_id: Mapped[int | None] = mapped_column(Integer)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class OptOut(Base):
+    """A number that asked not to get notification calls (key 9, or staff): every campaign."""
+
+    __tablename__ = "campaign_opt_outs"
+
+    number: Mapped[str] = mapped_column(String(32), primary_key=True)
+    source: Mapped[str] = mapped_column(String(40))  # "key-9", "staff:<user>", "cli"
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)

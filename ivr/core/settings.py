@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from ivr.core.clock import Clock, make_clock, parse_instant
+from ivr.core.clock import Clock, make_clock, parse_instant, parse_window
 from ivr.core.media_clock import MAX_RATE
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]  # ivr/core/settings.py -> the checkout
@@ -121,6 +121,13 @@ class Settings:
     # The first pause before a call-record write the database refused is tried again
     # (doubling up to 10 s); the records wait in memory meanwhile.
     records_retry_s: float = 0.5
+    # Outbound notification campaigns (ivr campaigns): the local hours numbers may be called,
+    # the trunk channels and new calls per second they may use, tries before the SMS.
+    campaign_hours: str = "08:00-20:00"
+    campaign_channels: int = 4
+    campaign_cps: float = 1.0
+    campaign_attempts: int = 3
+    campaign_retry_s: float = 1800.0
 
     def clock(self) -> Clock:
         """The clock of this process: real UTC, or IVR_CLOCK's running on from its start."""
@@ -255,6 +262,21 @@ class Settings:
             records_retry_s=_seconds(
                 env.get("IVR_RECORDS_RETRY", str(base.records_retry_s)), "IVR_RECORDS_RETRY"
             ),
+            campaign_hours=_window(env.get("IVR_CAMPAIGN_HOURS", base.campaign_hours)),
+            campaign_channels=_count(
+                env.get("IVR_CAMPAIGN_CHANNELS", str(base.campaign_channels)),
+                "IVR_CAMPAIGN_CHANNELS",
+            ),
+            campaign_cps=_seconds(
+                env.get("IVR_CAMPAIGN_CPS", str(base.campaign_cps)), "IVR_CAMPAIGN_CPS", "calls"
+            ),
+            campaign_attempts=_count(
+                env.get("IVR_CAMPAIGN_ATTEMPTS", str(base.campaign_attempts)),
+                "IVR_CAMPAIGN_ATTEMPTS",
+            ),
+            campaign_retry_s=_seconds(
+                env.get("IVR_CAMPAIGN_RETRY", str(base.campaign_retry_s)), "IVR_CAMPAIGN_RETRY"
+            ),
         )
 
 
@@ -276,6 +298,12 @@ def language_map(value: str, name: str) -> dict[str, str]:
 
 def _checked_map(value: str, name: str) -> str:
     language_map(value, name)
+    return value
+
+
+def _window(value: str) -> str:
+    """IVR_CAMPAIGN_HOURS: HH:MM-HH:MM, the start before the end."""
+    parse_window(value, "IVR_CAMPAIGN_HOURS")
     return value
 
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 from ivr.ami.client import AmiClient
 from ivr.core.clock import Clock
@@ -18,13 +18,26 @@ from ivr.wire.ami import Message
 log = logging.getLogger(__name__)
 
 
+class Worker(Protocol):
+    def on_event(self, event: Message) -> None: ...
+
+    def stop(self) -> None: ...
+
+
 @dataclass
 class AmiRuntime:
     client: AmiClient
     monitor: QueueMonitor
     dialer: CallbackDialer
+    workers: list[Worker] = field(default_factory=list)  # others fed the AMI events
+
+    def add(self, worker: Worker) -> None:
+        """Feed ``worker`` every AMI event from now on and stop it with the runtime."""
+        self.workers.append(worker)
 
     def stop(self) -> None:
+        for worker in self.workers:
+            worker.stop()
         self.dialer.stop()
         self.client.stop()
 
@@ -46,12 +59,15 @@ def start_ami(
         return None
     database = callbacks.database
     monitor = QueueMonitor(state, database, clock, callbacks=callbacks)
-    holder: dict[str, CallbackDialer] = {}
+    holder: dict[str, AmiRuntime] = {}
 
     def on_event(event: Message) -> None:
         monitor.handle(event)
-        if "dialer" in holder:
-            holder["dialer"].on_event(event)
+        if "runtime" in holder:
+            runtime = holder["runtime"]
+            runtime.dialer.on_event(event)
+            for worker in list(runtime.workers):
+                worker.on_event(event)
 
     client = AmiClient(
         settings.ami_host,
@@ -64,8 +80,8 @@ def start_ami(
     dialer = CallbackDialer(
         callbacks, monitor, client, clock, default_queue=default_queue, **dialer_options
     )
-    holder["dialer"] = dialer
+    runtime = holder["runtime"] = AmiRuntime(client, monitor, dialer)
     client.start()
     dialer.start()
     log.info("AMI: client for %s:%d started", settings.ami_host, settings.ami_port)
-    return AmiRuntime(client, monitor, dialer)
+    return runtime

@@ -131,6 +131,29 @@ class SimulatedCall:
             channel.log("dialplan", "Hangup()")
         return self._result()
 
+    def run_notice(self, target: str, language: str, timeout: float = 120.0) -> CallResult:
+        """[ivr-notify] of extensions.conf: the campaign dialer's Originate was answered. The
+        Originate's variables are on the channel; AGI notify; 2 pressed sets IVR_QUEUE and the
+        call goes to [ivr-queue] (here: an agent answers and the call ends after talk)."""
+        channel = self.channel
+        channel.answered = True  # Originate runs the context once the far end picked up
+        channel.variables.update(
+            {
+                "IVR_CAMPAIGN_TARGET": target,
+                "IVR_LANGUAGE": language,
+                "CHANNEL(language)": language,
+                "IVR_QUEUE": "",
+            }
+        )
+        self._agi("notify", [target], time.monotonic() + timeout, context="ivr-notify")
+        queue = channel.variables.get("IVR_QUEUE")
+        if queue and not channel.dead:
+            channel.log("dialplan", f"Goto(ivr-queue,{queue},1): an agent answered")
+            channel.caller_hangs_up("hung up after talking to the agent")
+        if not channel.dead:
+            channel.log("dialplan", "Hangup()")
+        return self._result()
+
     def run_script(self, script: str, args: list[str], timeout: float = 120.0) -> CallResult:
         """One AGI session of ``script``, as ``AGI(agi://host/script,args...)`` in a dialplan
         of its own would run it (benchmarks and script tests that bypass the entry flow)."""
@@ -198,16 +221,19 @@ class SimulatedCall:
         """``${EXTEN}`` where the AGI runs: the number dialled, the queue, or KEY<digit>."""
         if self.context == "ivr-queue-exit":
             return args[1]
+        if self.context == "ivr-notify":
+            return "s"
         if self.context == "ivr-queue" or script == "survey":
             return self.channel.variables.get("IVR_QUEUE_NAME", self.dialled)
         return self.dialled
 
     def _priority(self, script: str) -> str:
         """The AGI() line's priority in extensions.conf: 3 in [from-trunk], 4 in [ivr-queue]
-        (after Queue, the CONTINUE check and Set), 2 in [ivr-queue-exit], 7 for the survey."""
+        (after Queue, the CONTINUE check and Set), 2 in [ivr-queue-exit], 4 in [ivr-notify],
+        7 for the survey."""
         if script == "survey":
             return "7"
-        return {"ivr-queue": "4", "ivr-queue-exit": "2"}.get(self.context, "3")
+        return {"ivr-queue": "4", "ivr-queue-exit": "2", "ivr-notify": "4"}.get(self.context, "3")
 
     def _set_status(self, status: str) -> None:
         self.channel.variables["AGISTATUS"] = status

@@ -21,6 +21,9 @@ IVR_CALLBACK_DIGITS = "IVR_CALLBACK_DIGITS"  # [ivr-callback]: the number dialle
 # Set by the callback dialer's Originate.
 IVR_CALLBACK_ID = "IVR_CALLBACK_ID"
 IVR_LANGUAGE = "IVR_LANGUAGE"
+# Set by the campaign dialer's Originate: the campaign number the notify script plays to.
+IVR_CAMPAIGN_TARGET = "IVR_CAMPAIGN_TARGET"
+IVR_NOTIFY_DIGITS = "IVR_NOTIFY_DIGITS"  # [ivr-notify-dial]: the number dialled, digits only
 # Asterisk's own.
 CHANNEL_LANGUAGE = "CHANNEL(language)"
 
@@ -37,4 +40,6 @@ ALL = (
     IVR_CALLBACK_DIGITS,
     IVR_CALLBACK_ID,
     IVR_LANGUAGE,
+    IVR_CAMPAIGN_TARGET,
+    IVR_NOTIFY_DIGITS,
 )
