@@ -25,6 +25,7 @@ from ivr.simulator.caller import Listen, Press
 from ivr.simulator.simulator import SimulatedCall
 from ivr.sms.outbox import Outbox
 from ivr.wire.ami import Message
+from tests.admin_client import add_users, signed_in, users_of
 from tests.ami_fixtures import START, Clock, client_for, database, wait_until
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -312,3 +313,39 @@ def test_2_puts_the_person_through_to_an_agent_and_a_hangup_is_recorded(make_ivr
     assert "Goto(ivr-queue,insurance,1): an agent answered" in result.kinds("dialplan")
     (target,) = ivr.services.campaigns.targets(ivr.services.campaigns.all()[0].id)
     assert (target.status, target.listened, target.pressed) == ("done", True, "2")
+
+
+def test_supervisors_load_pause_and_read_results_on_the_admin_page(make_ivr: Any) -> None:
+    ivr = make_ivr()
+    add_users(ivr)
+    supervisor, viewer = signed_in(ivr, "supervisor"), signed_in(ivr, "viewer")
+    form = {"name": "jan", "template_en": TEMPLATES["en"], "template_vi": TEMPLATES["vi"]}
+    lines = ["number,language,name,amount,due"]
+    lines += [
+        f"09012{i:05d},{'vi' if i % 2 else 'en'},Lan,{1000 * i},2027-01-15" for i in range(1000)
+    ]
+    csv_file = ("due.csv", ("\n".join(lines) + "\n").encode())
+    assert viewer.post("/admin/campaigns", form, files={"file": csv_file}).status_code == 403
+    bad = lines[:5] + ["0901299999,vi,Lan,lots,2027-01-15"]
+    refused = supervisor.post(
+        "/admin/campaigns", form, files={"file": ("bad.csv", "\n".join(bad).encode())}
+    )
+    assert refused.status_code == 422 and "line 6: field &#39;amount&#39;" in refused.text
+    assert "Nothing was loaded" in refused.text
+    loaded = supervisor.post("/admin/campaigns", form, files={"file": csv_file})
+    assert loaded.status_code == 200, loaded.text
+    assert "Campaign jan loaded: 1000 numbers" in loaded.text
+    (campaign,) = ivr.services.campaigns.all()
+    assert supervisor.post(f"/admin/campaigns/{campaign.id}/pause").status_code == 303
+    assert ivr.services.campaigns.campaign(campaign.id).status == "paused"
+    assert ivr.services.campaigns.due(limit=5) == []  # a paused campaign is not dialled
+    page = viewer.get("/admin/campaigns")
+    assert "jan" in page.text and "paused" in page.text and "Load a campaign" not in page.text
+    results = viewer.get(f"/admin/campaigns/{campaign.id}/results.csv")
+    assert results.headers["content-type"].startswith("text/csv")
+    assert len(results.text.splitlines()) == 1001
+    assert viewer.get("/admin/campaigns/x²/results.csv").status_code == 404
+    assert supervisor.post("/admin/campaigns-opt-out", {"number": "0901200001"}).status_code == 200
+    assert ivr.services.campaigns.counts(campaign.id)["opted-out"] == 1
+    audit = [(e.action, e.subject) for e in users_of(ivr).audit_log()]
+    assert ("campaign-create", "jan") in audit and ("campaign-pause", "jan") in audit

@@ -1,5 +1,6 @@
 """The admin web (``/admin``): sign-in and roles, call flows with drafts and history, the test
-call, prompts, knowledge base, emergency announcement, reports, wallboard, queues and agents.
+call, prompts, knowledge base, emergency announcement, campaigns, reports, wallboard, queues
+and agents.
 
 One router per page family; ``install`` adds them all, with the static files and the error
 pages, to the app ``ivr.web.app.make_app`` builds.
@@ -10,12 +11,23 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from ivr.admin import announcement, auth, errors, flows, home, kb, live, prompts, reports
+from ivr.admin import (
+    announcement,
+    auth,
+    campaigns,
+    errors,
+    flows,
+    home,
+    kb,
+    live,
+    prompts,
+    reports,
+)
 from ivr.admin.context import AdminContext
 from ivr.admin.pages import STATIC
 from ivr.tts.recordings import MAX_BYTES as MAX_RECORDING_BYTES
 
-ROUTERS = [auth, home, flows, prompts, kb, announcement, reports, live]
+ROUTERS = [auth, home, flows, prompts, kb, announcement, campaigns, reports, live]
 # The paths that take a file, with their body limits: the file's own limit and room for the
 # multipart envelope and a file somewhat over it (which the page then refuses in its own words:
 # "at most 20 MB"). Every other request body is limited by the web app's default (1 MB).
@@ -23,6 +35,7 @@ _ROOM = 4 * 1024 * 1024
 UPLOAD_LIMITS = {
     "/admin/prompts/upload": MAX_RECORDING_BYTES + _ROOM,
     "/admin/kb/import": kb.MAX_UPLOAD + _ROOM,
+    "/admin/campaigns": campaigns.MAX_UPLOAD + _ROOM,
 }
 
 

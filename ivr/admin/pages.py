@@ -20,6 +20,7 @@ NAVIGATION = [
     ("/admin/prompts", "Prompts", "viewer"),
     ("/admin/kb", "Knowledge base", "viewer"),
     ("/admin/announcement", "Announcement", "viewer"),
+    ("/admin/campaigns", "Campaigns", "viewer"),
     ("/admin/reports", "Reports", "viewer"),
     ("/admin/wallboard", "Wallboard", "viewer"),
     ("/admin/queues", "Queues and agents", "viewer"),

@@ -20,6 +20,7 @@ from __future__ import annotations
 import logging
 import threading
 import uuid
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -103,8 +104,7 @@ class CampaignDialer:
         self.pacing = pacing
         self.clock = campaigns.clock
         self.poll_s = poll_s
-        self._tokens = max(1.0, pacing.max_cps)  # a second's worth to start with
-        self._filled_at: datetime | None = None
+        self._placed_at: deque[datetime] = deque()  # the calls of the last pacing window
         self._lock = threading.Lock()
         self._wake = threading.Event()
         self._stopping = threading.Event()
@@ -127,7 +127,8 @@ class CampaignDialer:
                 self.run_once()
             except Exception:
                 log.exception("campaign dialer pass failed")
-            self._wake.wait(self.poll_s)
+            # often enough to keep to max_cps when calls are spread over the second
+            self._wake.wait(min(self.poll_s, 0.5 / max(1.0, self.pacing.max_cps)))
             self._wake.clear()
 
     def retry_after(self, attempts: int) -> float:
@@ -146,9 +147,8 @@ class CampaignDialer:
             self._send_sms()
             if not self.client.connected:
                 return 0
-            self._refill(now)
             busy = self.campaigns.in_flight(now - timedelta(seconds=self.pacing.playing_s))
-            room = min(self.pacing.max_channels - busy, int(self._tokens))
+            room = min(self.pacing.max_channels - busy, self._allowed(now))
             if room <= 0:
                 return 0
             holidays = self.holidays()
@@ -159,17 +159,20 @@ class CampaignDialer:
                     break
                 if not self.window.allows(now, target.timezone, holidays):
                     continue
-                placed += self._place(target)
-            self._tokens -= placed
+                if self._place(target):
+                    placed += 1
+                    self._placed_at.append(now)
             return placed
 
-    def _refill(self, now: datetime) -> None:
-        """The token bucket: max_cps tokens per second, at most one second's worth."""
-        cap = max(1.0, self.pacing.max_cps)
-        if self._filled_at is not None:
-            elapsed = max(0.0, (now - self._filled_at).total_seconds())
-            self._tokens = min(cap, self._tokens + elapsed * self.pacing.max_cps)
-        self._filled_at = now
+    def _allowed(self, now: datetime) -> int:
+        """Calls that may start now: never more than max_cps in any second (for a rate below
+        1, one call per 1/max_cps seconds), counted over a sliding window."""
+        window_s = max(1.0, 1.0 / self.pacing.max_cps)
+        per_window = max(1, int(self.pacing.max_cps * window_s))
+        since = now - timedelta(seconds=window_s)
+        while self._placed_at and self._placed_at[0] <= since:
+            self._placed_at.popleft()
+        return per_window - len(self._placed_at)
 
     def _place(self, target: CampaignTarget) -> int:
         action_id = f"{ACTION_PREFIX}{target.id}-{uuid.uuid4().hex[:12]}"

@@ -24,6 +24,7 @@ from ivr.core.languages import LANGUAGES
 from ivr.core.models import Campaign, CampaignTarget, OptOut
 from ivr.core.phone import normalize_phone
 from ivr.core.privacy import mask_number
+from ivr.core.spreadsheet import safe_cell
 
 log = logging.getLogger(__name__)
 
@@ -233,7 +234,8 @@ class Campaigns:
         writer.writerow(RESULT_COLUMNS)
         for r in self.targets(campaign_id):
             writer.writerow(
-                [
+                safe_cell(cell)
+                for cell in [
                     r.number,
                     r.language,
                     r.status,
