@@ -12,6 +12,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from sqlalchemy import select
 
@@ -349,3 +350,39 @@ def test_supervisors_load_pause_and_read_results_on_the_admin_page(make_ivr: Any
     assert ivr.services.campaigns.counts(campaign.id)["opted-out"] == 1
     audit = [(e.action, e.subject) for e in users_of(ivr).audit_log()]
     assert ("campaign-create", "jan") in audit and ("campaign-pause", "jan") in audit
+
+
+def test_the_api_takes_a_campaign_with_the_token_and_refuses_without(make_ivr: Any) -> None:
+    ivr = make_ivr(campaign_token="s3cret-token")
+    url = f"http://127.0.0.1:{ivr.web.port}/api/campaigns"
+    good = {"Authorization": "Bearer s3cret-token"}
+    body = {
+        "name": "results",
+        "templates": {"en": "Dear {name}, your assessment result is ready: {code:digits}."},
+        "numbers": [
+            {"number": "0901234567", "language": "en", "fields": {"name": "Lan", "code": 42}},
+            {"number": "0901234568", "language": "en", "fields": {"name": "Minh", "code": "7"}},
+        ],
+    }
+    with httpx.Client(timeout=10) as client:
+        assert client.post(url, json=body).status_code == 401
+        assert client.post(url, json=body, headers={"Authorization": "Bearer x"}).status_code == 401
+        bad = {**body, "numbers": [*body["numbers"], {"number": "1", "language": "en"}]}
+        refused = client.post(url, json=bad, headers=good)
+        assert refused.status_code == 422
+        assert refused.json() == {"error": "line 4: '1' is not a phone number"}
+        assert ivr.services.campaigns.all() == []
+        made = client.post(url, json=body, headers=good)
+        assert made.status_code == 201
+        assert made.json() == {"id": 1, "added": 2, "duplicates": 0, "opted_out": 0}
+        status = client.get(f"{url}/results", headers=good).json()
+        assert status["status"] == "active" and status["counts"]["pending"] == 2
+        assert client.get(f"{url}/other", headers=good).status_code == 404
+        assert client.post(url, content=b"{", headers=good).status_code == 422
+
+
+def test_without_a_token_setting_the_api_is_off(make_ivr: Any) -> None:
+    ivr = make_ivr()
+    url = f"http://127.0.0.1:{ivr.web.port}/api/campaigns"
+    response = httpx.post(url, json={}, headers={"Authorization": "Bearer x"}, timeout=10)
+    assert response.status_code == 404

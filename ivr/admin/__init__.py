@@ -15,6 +15,7 @@ from ivr.admin import (
     announcement,
     auth,
     campaigns,
+    campaigns_api,
     errors,
     flows,
     home,
@@ -27,7 +28,7 @@ from ivr.admin.context import AdminContext
 from ivr.admin.pages import STATIC
 from ivr.tts.recordings import MAX_BYTES as MAX_RECORDING_BYTES
 
-ROUTERS = [auth, home, flows, prompts, kb, announcement, campaigns, reports, live]
+ROUTERS = [auth, home, flows, prompts, kb, announcement, campaigns, campaigns_api, reports, live]
 # The paths that take a file, with their body limits: the file's own limit and room for the
 # multipart envelope and a file somewhat over it (which the page then refuses in its own words:
 # "at most 20 MB"). Every other request body is limited by the web app's default (1 MB).
@@ -36,6 +37,7 @@ UPLOAD_LIMITS = {
     "/admin/prompts/upload": MAX_RECORDING_BYTES + _ROOM,
     "/admin/kb/import": kb.MAX_UPLOAD + _ROOM,
     "/admin/campaigns": campaigns.MAX_UPLOAD + _ROOM,
+    "/api/campaigns": campaigns.MAX_UPLOAD + _ROOM,
 }
 
 

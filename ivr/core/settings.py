@@ -128,6 +128,7 @@ class Settings:
     campaign_cps: float = 1.0
     campaign_attempts: int = 3
     campaign_retry_s: float = 1800.0
+    campaign_token: str = ""  # a secret, from the env only: the campaigns API's bearer token
 
     def clock(self) -> Clock:
         """The clock of this process: real UTC, or IVR_CLOCK's running on from its start."""
@@ -277,6 +278,7 @@ class Settings:
             campaign_retry_s=_seconds(
                 env.get("IVR_CAMPAIGN_RETRY", str(base.campaign_retry_s)), "IVR_CAMPAIGN_RETRY"
             ),
+            campaign_token=env.get("IVR_CAMPAIGN_TOKEN", ""),
         )
 
 
