@@ -172,7 +172,14 @@ def start(settings: Settings, services: Services | None = None) -> RunningIvr:
         undo.callback(media.stop)
         agi = _listening(
             lambda: FastAgiServer(
-                services.scripts, services, media, settings.agi_host, settings.agi_port
+                services.scripts,
+                services,
+                media,
+                settings.agi_host,
+                settings.agi_port,
+                max_calls=settings.max_calls,
+                header_timeout=settings.agi_header_timeout_s,
+                reply_timeout=settings.agi_reply_timeout_s,
             ),
             settings.agi_host,
             settings.agi_port,
