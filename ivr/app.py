@@ -19,6 +19,7 @@ from ivr.agi_scripts import load_scripts
 from ivr.ai_agent.llm import Phraser
 from ivr.asr.registry import Recognizers
 from ivr.core.db import Database, migrate
+from ivr.core.limits import files_needed, raise_open_files
 from ivr.core.live_state import make_state
 from ivr.core.media_clock import MediaClock
 from ivr.core.settings import Settings
@@ -39,8 +40,9 @@ from ivr.sms.worker import SmsWorker
 from ivr.tickets import Tickets
 from ivr.tickets.categories import load_categories
 from ivr.tts import PromptCache
-from ivr.voice.media_server import MediaServer
+from ivr.voice.media_server import MAX_HANDSHAKES, MediaServer
 from ivr.web.server import WebServer, start_web
+from ivr.wire.listener import REFUSING
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -157,6 +159,7 @@ def _listening(make: Callable[[], T], host: str, port: int, setting: str) -> T:
 def start(settings: Settings, services: Services | None = None) -> RunningIvr:
     """Bind every port first (nothing has started if one is taken: StartError), then start."""
     services = services or build_services(settings)
+    raise_open_files(files_needed(settings.max_calls, MAX_HANDSHAKES + REFUSING))
     with ExitStack() as undo:
         media = _listening(
             lambda: MediaServer(

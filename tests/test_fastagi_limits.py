@@ -160,3 +160,16 @@ def test_an_endless_usage_block_is_read_to_its_end_but_kept_short() -> None:
     assert kept[0] == "Invalid command syntax.  Proper usage follows:"
     assert usage[-1] == f"(and {lines + 1 - len(kept)} more lines, not kept)"
     assert outcome["after"] is True
+
+
+def test_the_simulator_reads_a_failure_line_as_asterisk_does() -> None:
+    """res_agi.c run_agi(): a line starting "failure" (any case) ends the AGI with
+    AGISTATUS=FAILURE, which the dialplan reads as "try the next node"; the simulator
+    answered it "510 Invalid or unknown command" and reported SUCCESS."""
+    with agi_server({"entry": lambda c: c.answer()}, max_calls=1) as server:
+        with socket.create_connection(("127.0.0.1", server.port)) as held:
+            assert wait_until(lambda: server.active_calls == 1)
+            result = call(server)
+            assert result.agi_status == ["FAILURE"], result.transcript(detail=True)
+            assert "510" not in result.transcript(detail=True)
+            held.close()

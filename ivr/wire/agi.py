@@ -16,9 +16,9 @@ Facts of the wire (res/res_agi.c and ../shared/ASTERISK-WIRE.md) that this modul
 
 Everything read from the peer is bounded: a line (``MAX_LINE``), the header block (lines and
 bytes, and one deadline for the whole block: a peer sending a byte every few seconds does not
-restart it), and a reply (the call's deadline per command, see ``ivr.voice.call``). Sockets are
-waited on with poll (``ivr.wire.readiness``), not ``select.select``, whose descriptors stop at 1023: a
-node holding a thousand connections must still serve the next call.
+restart it), and a reply (the call's deadline per command, see ``ivr.voice.call``). Sockets
+are waited on with poll (``ivr.wire.readiness``), not ``select.select``, whose descriptors
+stop at 1023: a node holding a thousand connections must still serve the next call.
 """
 
 from __future__ import annotations
