@@ -21,6 +21,7 @@ from ivr.asr.registry import Recognizers
 from ivr.campaigns.dialer import start_campaign_dialer
 from ivr.campaigns.store import Campaigns
 from ivr.core.db import Database, migrate
+from ivr.core.limits import files_needed, raise_open_files
 from ivr.core.live_state import make_state
 from ivr.core.media_clock import MediaClock
 from ivr.core.settings import Settings
@@ -41,8 +42,9 @@ from ivr.sms.worker import SmsWorker
 from ivr.tickets import Tickets
 from ivr.tickets.categories import load_categories
 from ivr.tts import PromptCache
-from ivr.voice.media_server import MediaServer
+from ivr.voice.media_server import MAX_HANDSHAKES, MediaServer
 from ivr.web.server import WebServer, start_web
+from ivr.wire.listener import REFUSING
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -160,6 +162,7 @@ def _listening(make: Callable[[], T], host: str, port: int, setting: str) -> T:
 def start(settings: Settings, services: Services | None = None) -> RunningIvr:
     """Bind every port first (nothing has started if one is taken: StartError), then start."""
     services = services or build_services(settings)
+    raise_open_files(files_needed(settings.max_calls, MAX_HANDSHAKES + REFUSING))
     with ExitStack() as undo:
         media = _listening(
             lambda: MediaServer(
@@ -175,7 +178,14 @@ def start(settings: Settings, services: Services | None = None) -> RunningIvr:
         undo.callback(media.stop)
         agi = _listening(
             lambda: FastAgiServer(
-                services.scripts, services, media, settings.agi_host, settings.agi_port
+                services.scripts,
+                services,
+                media,
+                settings.agi_host,
+                settings.agi_port,
+                max_calls=settings.max_calls,
+                header_timeout=settings.agi_header_timeout_s,
+                reply_timeout=settings.agi_reply_timeout_s,
             ),
             settings.agi_host,
             settings.agi_port,

@@ -348,18 +348,20 @@ def _call(args: argparse.Namespace, settings: Settings) -> int:
     else:
         host, _, port = (args.agi or f"{settings.agi_host}:{settings.agi_port}").rpartition(":")
         address = (host or "127.0.0.1", int(port))
+    call = SimulatedCall(
+        address,
+        args.number,
+        actions,
+        callerid=args.callerid,
+        queue_outcomes=args.queue_status,
+        rate=rate,
+    )
     try:
-        result = SimulatedCall(
-            address,
-            args.number,
-            actions,
-            callerid=args.callerid,
-            queue_outcomes=args.queue_status,
-            rate=rate,
-        ).run(timeout=args.timeout)
+        result = call.run(timeout=args.timeout)
     finally:
         if running:
             running.stop()
+    print(f"uniqueid: {call.uniqueid}")
     print(result.transcript(detail=args.detail))
     print(f"route: {' > '.join(result.route) or '-'}")
     print(f"AGISTATUS: {', '.join(result.agi_status)}")

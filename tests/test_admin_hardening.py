@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 
 from tests.admin_client import add_users, signed_in
 from tests.conftest import SAMPLE_FLOWS
@@ -82,11 +81,6 @@ def test_a_flow_file_nested_thousands_deep_is_one_clear_problem(tmp_path: Path) 
     assert "Traceback" not in checked.stderr and "recursion" not in checked.stdout
 
 
-@pytest.mark.xfail(
-    reason="ivr/flow/edit.py load() must call ivr.flow.yaml_reader.check_depth first "
-    "(edit.py is changed by another engineer in issue 18's time)",
-    raises=Exception,
-)
 def test_the_flow_editor_shows_a_deep_draft_with_its_problem(make_ivr: Any, tmp_path: Path) -> None:
     folder = tmp_path / "dialplans"
     shutil.copytree(SAMPLE_FLOWS, folder)
@@ -159,3 +153,73 @@ def test_request_bodies_are_limited_before_they_are_read(make_ivr: Any) -> None:
     )
     assert recording.status_code == 422  # not 413: a recording may be up to 20 MB
     assert admin.get("/admin").status_code == 200
+
+
+def test_flow_versions_and_form_numbers_are_ascii_digits(make_ivr: Any, tmp_path: Path) -> None:
+    """``version=²`` passed ``isdigit()`` and failed ``int()``: a 500 on rollback and on the
+    diff; "١٢" (Arabic-Indic) was taken as 12 in a node's timeout, "²" failed a hours row."""
+    folder = tmp_path / "dialplans"
+    shutil.copytree(SAMPLE_FLOWS, folder)
+    ivr = make_ivr(dialplans=folder)
+    add_users(ivr)
+    admin = signed_in(ivr, "admin")
+    page = f"/admin/flows/{FLOW}"
+    for version in ("²", "١", "+1", " 1"):
+        rolled = admin.post(f"{page}/rollback", {"version": version})
+        assert rolled.status_code == 422, (version, rolled.status_code)
+        assert "Choose the version to roll back to." in rolled.text
+        diff = admin.get(f"{page}/diff", params={"a": version, "b": "draft"})
+        assert diff.status_code == 404 and "is not a version" in diff.text, version
+    edited = admin.post(f"{page}/nodes/main_menu", {"timeout": "١٢"})
+    assert edited.status_code in (200, 422), edited.status_code
+    shown = admin.get(page).text
+    assert "timeout: ١٢" in shown  # written as typed, and the checks name it
+    assert "(nodes.main_menu.timeout): must be a number of seconds, not &#39;١٢&#39;" in shown
+    hours = admin.post(
+        f"{page}/nodes/agent_hours", {"open-days-0": "mon-fri", "open-days-²": "sat"}
+    )
+    assert hours.status_code in (200, 422), hours.status_code
+
+
+def test_queue_settings_of_a_file_nested_thousands_deep_name_the_problem(
+    make_ivr: Any, tmp_path: Path
+) -> None:
+    """A queue file edited by hand after the IVR read it: the settings page and its save read
+    it with PyYAML and ruamel, both recursive: RecursionError, a 500 page."""
+    from tests.test_admin_queue_edits import SETTINGS
+    from tests.test_admin_queues import _form, _start
+
+    ivr = _start(make_ivr, tmp_path, None)
+    admin = signed_in(ivr, "admin")
+    form = _form(admin.get(SETTINGS.format("insurance")).text)
+    path = tmp_path / "site" / "queues" / "insurance.yaml"
+    original = path.read_text(encoding="utf-8")
+    path.write_text(original + DEEP, encoding="utf-8")
+    shown = admin.get(SETTINGS.format("insurance"))
+    assert shown.status_code == 422, shown.status_code
+    assert "nested more than 40 levels deep" in shown.text
+    saved = admin.post(SETTINGS.format("insurance"), form | {"version": _version(path)})
+    assert saved.status_code == 422, saved.status_code
+    assert "nested more than 40 levels deep" in saved.text
+    assert path.read_text(encoding="utf-8") == original + DEEP  # nothing written
+
+
+def test_queue_settings_numbers_are_ascii_digits(make_ivr: Any, tmp_path: Path) -> None:
+    from tests.test_admin_queue_edits import SETTINGS
+    from tests.test_admin_queues import _form, _start
+
+    ivr = _start(make_ivr, tmp_path, None)
+    admin = signed_in(ivr, "admin")
+    path = tmp_path / "site" / "queues" / "insurance.yaml"
+    original = path.read_text(encoding="utf-8")
+    form = _form(admin.get(SETTINGS.format("insurance")).text)
+    for typed in ("²", "١٢"):
+        saved = admin.post(SETTINGS.format("insurance"), form | {"ring_timeout": typed})
+        assert saved.status_code == 422, (typed, saved.status_code)
+        assert path.read_text(encoding="utf-8") == original
+
+
+def _version(path: Path) -> str:
+    from ivr.queues.editing import version_of
+
+    return version_of(path.read_text(encoding="utf-8"))

@@ -186,3 +186,47 @@ def test_a_node_killed_mid_call_closes_that_record_when_it_starts_again(
         assert record_in(db_file, "9.9") == (None, "node-b")
     finally:
         again.stop()
+
+
+def test_two_ivr_call_runs_started_in_one_second_have_ids_of_their_own(
+    tmp_path: Path, prompts_dir: Path
+) -> None:
+    """Each ``ivr call`` process counted its uniqueids from 1 ("<epoch>.1"): two runs started
+    in the same second sent the same id. Through the CLI, against one ``ivr serve``."""
+    import subprocess
+    import sys
+
+    data = tmp_path / "data"
+    node = Serve(data, prompts_dir, "node-a")
+    host, port = node.address
+    command = [
+        sys.executable, "-m", "ivr.cli", "call", NUMBER, "--agi", f"{host}:{port}",
+        "--dtmf", KEY_OF["en"], "--hangup", "0.5",
+    ]  # fmt: skip
+
+    def epoch(uniqueid: str) -> str:
+        return uniqueid.rsplit("-", 1)[-1].split(".")[0]
+
+    try:
+        for _ in range(5):  # until both calls start within one second of the clock
+            runs = [
+                subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=os.environ)
+                for _ in range(2)
+            ]
+            outputs = [run.communicate(timeout=120)[0] for run in runs]
+            ids = [
+                line.removeprefix("uniqueid: ")
+                for out in outputs
+                for line in out.splitlines()
+                if line.startswith("uniqueid: ")
+            ]
+            assert len(ids) == 2, outputs
+            if epoch(ids[0]) == epoch(ids[1]):
+                break
+        assert epoch(ids[0]) == epoch(ids[1]), ids
+        assert ids[0] != ids[1], outputs
+        for call_id in ids:  # each call's record under its own id, none renamed "~n"
+            assert wait_until(lambda c=call_id: record_in(data / "ivr.db", c) is not None, 10)
+            assert record_in(data / "ivr.db", call_id) == ("caller-hangup", "node-a")
+    finally:
+        node.stop()

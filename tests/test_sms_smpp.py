@@ -150,3 +150,43 @@ def test_receipt_text_is_read_field_by_field() -> None:
     fields = parse_receipt(text)
     assert fields["id"] == "7f3a" and fields["stat"] == "DELIVRD" and fields["err"] == "000"
     assert fields["submit date"] == "2611221015"
+
+
+def test_a_pdu_declaring_gigabytes_drops_the_connection_unread() -> None:
+    """smpplib reads the length a PDU's header declares and keeps all of it: an SMSC (or
+    something posing as one) sending a 2 GB header grew the IVR by what it streamed."""
+    import socket
+    import struct
+    import threading
+
+    from ivr.sms.gateway import OutgoingSms, TemporaryFailure
+
+    server = socket.create_server(("127.0.0.1", 0))
+    streamed = [0]
+
+    def smsc() -> None:
+        conn, _ = server.accept()
+        with conn:
+            bind = conn.recv(4096)
+            sequence = struct.unpack(">I", bind[12:16])[0]
+            body = b"fake\0"
+            conn.sendall(struct.pack(">IIII", 16 + len(body), 0x80000009, 0, sequence) + body)
+            conn.recv(4096)  # submit_sm
+            conn.sendall(struct.pack(">IIII", 0x7FFFFFFF, 0x80000004, 0, 2))
+            chunk = b"\0" * 65536
+            try:
+                for _ in range(320):  # 20 MB, unless the gateway closes first
+                    conn.sendall(chunk)
+                    streamed[0] += len(chunk)
+            except OSError:
+                pass
+
+    thread = threading.Thread(target=smsc, daemon=True)
+    thread.start()
+    gateway = SmppGateway("127.0.0.1", server.getsockname()[1], "ivr", "pw", "1900", timeout_s=5)
+    message = OutgoingSms(id=1, to="+84901234567", text="hello")
+    with pytest.raises(TemporaryFailure):
+        gateway.send(message)
+    thread.join(timeout=30)
+    server.close()
+    assert streamed[0] < 8 << 20, f"the gateway read {streamed[0]} bytes of one PDU"

@@ -23,12 +23,16 @@ media_rate = 1.0
 
 @contextmanager
 def agi_server(
-    scripts: dict[str, Callable[[Any], None]], services: Any = None, rate: float | None = None
+    scripts: dict[str, Callable[[Any], None]],
+    services: Any = None,
+    rate: float | None = None,
+    **options: Any,
 ) -> Iterator[FastAgiServer]:
-    """``rate``: call time per real second (default: the test's, see conftest)."""
+    """``rate``: call time per real second (default: the test's, see conftest); ``options``:
+    FastAgiServer's limits (max_calls, header_timeout, reply_timeout)."""
     media = MediaServer(port=0, clock=MediaClock(rate or media_rate)).start()
     server = FastAgiServer(
-        {n: Script(n, f) for n, f in scripts.items()}, services, media, port=0
+        {n: Script(n, f) for n, f in scripts.items()}, services, media, port=0, **options
     ).start()
     try:
         yield server

@@ -25,6 +25,7 @@ from ivr.admin.context import AdminContext, admin_of
 from ivr.admin.errors import wants_html
 from ivr.admin.pages import render
 from ivr.admin.users import User
+from ivr.core.digits import whole_number
 from ivr.flow import edit
 from ivr.flow.drafts import DraftError, FlowDrafts, NoSuchFile
 from ivr.flow.yaml_reader import Problem
@@ -170,10 +171,10 @@ async def publish(request: Request, file: str, user: User = Depends(admin)) -> R
 @router.post("/admin/flows/{file}/rollback")
 async def rollback(request: Request, file: str, user: User = Depends(admin)) -> Response:  # noqa: B008
     payload = await _payload(request)
-    version = payload.get("version", "")
-    if not version.isdigit():
+    version = whole_number(payload.get("version", ""))  # ASCII digits: not "²", not "١"
+    if version is None:
         raise HTTPException(422, "Choose the version to roll back to.")
-    return await run_in_threadpool(_rollback, request, user, file, int(version))
+    return await run_in_threadpool(_rollback, request, user, file, version)
 
 
 @router.post("/admin/flows/{file}/discard")

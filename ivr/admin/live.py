@@ -25,7 +25,13 @@ from ivr.admin.users import User
 from ivr.core.languages import LANGUAGES
 from ivr.queues.ami_actions import NO_AMI, AmiAnswer, AmiProblem, send, wait_until
 from ivr.queues.config import OVERFLOW_CHOICES, QueueConfig
-from ivr.queues.editing import CHOICES, form_values, queue_file, version_of
+from ivr.queues.editing import (
+    CHOICES,
+    UnreadableQueueFile,
+    form_values,
+    queue_file,
+    version_of,
+)
 from ivr.queues.saving import save_queue
 from ivr.queues.wallboard import AGENT_BUCKETS, members, queue_pages, wallboard
 
@@ -232,7 +238,17 @@ async def logout_member(
 def settings_page(request: Request, name: str, user: User = Depends(admin)) -> Response:  # noqa: B008
     queue = _queue(request, name)
     text = queue_file(admin_of(request).settings, queue).read_text(encoding="utf-8")
-    return _settings(request, queue, {**form_values(text), "version": version_of(text)})
+    try:
+        values = form_values(text)
+    except UnreadableQueueFile as exc:
+        return _unreadable(request, queue, str(exc))
+    return _settings(request, queue, {**values, "version": version_of(text)})
+
+
+def _unreadable(request: Request, queue: QueueConfig, reason: str) -> Response:
+    """The queue file on disk cannot be shown in the form (edited by hand since it was read)."""
+    problem = f"queues/{queue.file} cannot be changed from here: {reason}. Fix it in the file."
+    return _settings(request, queue, {}, 422, problems=[problem])
 
 
 def _settings(
@@ -283,7 +299,10 @@ async def save_settings(
         )
     fresh = _queue(request, name)
     text = queue_file(context.settings, fresh).read_text(encoding="utf-8")
-    values = {**form_values(text), "version": version_of(text)}
+    try:
+        values = {**form_values(text), "version": version_of(text)}
+    except UnreadableQueueFile as exc:
+        return _unreadable(request, fresh, str(exc))
     return _settings(request, fresh, values, result=result)
 
 

@@ -17,11 +17,14 @@ from contextlib import contextmanager
 from ivr.agi.dispatch import run_script
 from ivr.agi.registry import Script
 from ivr.agi.services import AgiCall, Services
-from ivr.voice.call import Call, CallerHungUp, MediaEndpoint
-from ivr.wire.agi import LineChannel, WireError, read_header
+from ivr.voice.call import REPLY_TIMEOUT_S, Call, CallerHungUp, MediaEndpoint
+from ivr.wire.agi import HEADER_TIMEOUT_S, LineChannel, WireError, read_header
 from ivr.wire.listener import Listener
 
 log = logging.getLogger(__name__)
+# Over IVR_MAX_CALLS: res_agi.c's run_agi() reads a first line starting "failure" as the
+# script failing (AGISTATUS=FAILURE); a bare close would read as a script that completed.
+REFUSAL = b"FAILURE\n"
 
 
 class FastAgiServer:
@@ -32,11 +35,22 @@ class FastAgiServer:
         media: MediaEndpoint | None,
         host: str = "127.0.0.1",
         port: int = 4573,
+        max_calls: int = 0,
+        header_timeout: float = HEADER_TIMEOUT_S,
+        reply_timeout: float = REPLY_TIMEOUT_S,
     ) -> None:
+        """``max_calls``: connections served at once (0: no limit); over it a new one gets
+        ``FAILURE`` and is closed, which Asterisk reports as AGISTATUS=FAILURE.
+        ``header_timeout``: the whole header block's deadline; ``reply_timeout``: each
+        command's (see Call)."""
         self.scripts = scripts
         self.services = services
         self.media = media
-        self._listener = Listener(host, port, self._serve, "agi-accept", backlog=512)
+        self.header_timeout = header_timeout
+        self.reply_timeout = reply_timeout
+        self._listener = Listener(
+            host, port, self._serve, "agi-accept", backlog=512, limit=max_calls, refusal=REFUSAL
+        )
         self.host = host
         self.port = self._listener.port
         self._ids_lock = threading.Lock()
@@ -49,6 +63,10 @@ class FastAgiServer:
     @property
     def active_calls(self) -> int:
         return self._listener.active
+
+    @property
+    def refused_calls(self) -> int:
+        return self._listener.refused
 
     def stop(self, wait: float = 5.0) -> None:
         self._listener.stop(wait)
@@ -80,19 +98,20 @@ class FastAgiServer:
                 self._live_ids.discard(call.id)
 
     def _serve(self, conn: socket.socket) -> None:
+        channel = LineChannel(conn.fileno(), conn)
         try:
-            channel = LineChannel(conn.fileno(), conn)
             try:
-                env = read_header(channel)
+                env = read_header(channel, self.header_timeout)
             except WireError as exc:
                 log.error("FastAGI connection dropped: bad header block: %s", exc)
                 return
-            call = Call(channel, env, self.media, self.services)
+            call = Call(channel, env, self.media, self.services, self.reply_timeout)
             with self._own_id(call):
                 run_script(call, self.scripts)
         except Exception:  # a bug must never take the server down
             log.exception("FastAGI connection failed")
         finally:
+            channel.close()
             conn.close()
 
 

@@ -38,6 +38,11 @@ def _port(value: str, name: str) -> int:
 class Settings:
     agi_host: str = "127.0.0.1"
     agi_port: int = 4573
+    # Calls (FastAGI connections) served at once; over it a new one is refused at once, so
+    # Asterisk's AGI() sets AGISTATUS=FAILURE and the dialplan tries the next node.
+    max_calls: int = 500
+    agi_header_timeout_s: float = 10.0  # for the whole header block of a connection
+    agi_reply_timeout_s: float = 30.0  # for the reply to a command that plays nothing
     media_host: str = "127.0.0.1"
     media_port: int = 9092
     # What Asterisk is told to connect to in ``EXEC AudioSocket uuid,host:port``. Differs from
@@ -175,6 +180,15 @@ class Settings:
         return cls(
             agi_host=env.get("IVR_AGI_HOST", base.agi_host),
             agi_port=_port(env.get("IVR_AGI_PORT", str(base.agi_port)), "IVR_AGI_PORT"),
+            max_calls=_count(env.get("IVR_MAX_CALLS", str(base.max_calls)), "IVR_MAX_CALLS"),
+            agi_header_timeout_s=_seconds(
+                env.get("IVR_AGI_HEADER_TIMEOUT", str(base.agi_header_timeout_s)),
+                "IVR_AGI_HEADER_TIMEOUT",
+            ),
+            agi_reply_timeout_s=_seconds(
+                env.get("IVR_AGI_REPLY_TIMEOUT", str(base.agi_reply_timeout_s)),
+                "IVR_AGI_REPLY_TIMEOUT",
+            ),
             media_host=env.get("IVR_MEDIA_HOST", base.media_host),
             media_port=_port(env.get("IVR_MEDIA_PORT", str(base.media_port)), "IVR_MEDIA_PORT"),
             media_advertise=env.get("IVR_MEDIA_ADVERTISE", ""),

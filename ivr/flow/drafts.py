@@ -36,6 +36,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from ivr.core.db import Database
+from ivr.core.digits import whole_number
 from ivr.core.models import FlowDraft, FlowVersion
 from ivr.flow import comments
 from ivr.flow.loader import FlowError, load_flows
@@ -196,10 +197,11 @@ class FlowDrafts:
             return draft.text
         if which == "published":
             return self.published(file).text
-        if not which.isdigit():
+        number = whole_number(which)  # ASCII digits: "²" passes isdigit() and fails int()
+        if number is None:
             raise DraftError(f"'{which}' is not a version: a number, draft or published.")
         for version in self.history(file):
-            if version.version == int(which):
+            if version.version == number:
                 return version.text
         raise DraftError(f"{file} has no version {which}.")
 

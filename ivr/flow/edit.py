@@ -31,8 +31,10 @@ from typing import Any
 
 import yaml
 
+from ivr.core.digits import whole_number
 from ivr.flow import roundtrip
 from ivr.flow.loader import ID, NODES
+from ivr.flow.yaml_reader import check_depth
 
 Form = Mapping[str, str]
 TEXTS = ("prompt", "invalid_prompt", "timeout_prompt")
@@ -74,6 +76,7 @@ def dump(data: dict[str, Any], original: str) -> str:
 def numbers(text: str) -> list[str]:
     """The flow's numbers as written (``02838001234`` keeps its zero); [] when unreadable."""
     try:
+        check_depth(text)
         data = yaml.safe_load(text)
     except yaml.YAMLError:
         return []
@@ -142,9 +145,9 @@ def _set(node: dict[str, Any], name: str, value: Any, keep_empty: bool = False) 
 
 def _number(text: str) -> Any:
     text = text.strip()
-    if re.fullmatch(r"\d+", text):
+    if re.fullmatch(r"[0-9]+", text):  # ASCII: \d also takes "١٢", which int() reads as 12
         return int(text)
-    if re.fullmatch(r"\d+\.\d+", text):
+    if re.fullmatch(r"[0-9]+\.[0-9]+", text):
         return float(text)
     return text or None  # written as typed: the checks say what is wrong with it
 
@@ -211,7 +214,7 @@ def _edit_hours(node: dict[str, Any], form: Form) -> None:
         rows = sorted(
             int(name.rsplit("-", 1)[1])
             for name in form
-            if name.startswith("open-days-") and name.rsplit("-", 1)[1].isdigit()
+            if name.startswith("open-days-") and whole_number(name.rsplit("-", 1)[1]) is not None
         )
         weekly: dict[str, list[str]] = {}
         for row in rows:

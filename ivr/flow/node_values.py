@@ -172,7 +172,7 @@ class NodeValues(YamlReader):
                 )
                 continue
             raw = value.value.strip() if isinstance(value, yaml.ScalarNode) else ""
-            if not re.fullmatch(r"0(\.\d+)?|1(\.0+)?", raw):
+            if not re.fullmatch(r"0(\.\d+)?|1(\.0+)?", raw, re.ASCII):
                 self.report(value, where, f"must be a number from 0 to 1, not {describe(value)}")
                 continue
             values[key.value] = float(raw)

@@ -45,6 +45,7 @@ from ruamel.yaml.scalarstring import (
 )
 
 from ivr.flow.splice import carry_over
+from ivr.flow.yaml_reader import check_depth
 
 __all__ = ["YAMLError", "dump", "load", "meaning", "put"]
 
@@ -55,9 +56,19 @@ _KEEP_STYLE = (*_STYLED, LiteralScalarString, FoldedScalarString)
 _BOOL_WORDS = (("yes", "no"), ("on", "off"), ("true", "false"), ("y", "n"))
 
 
+class TooDeep(YAMLError):
+    """The text nests mappings and lists deeper than ``yaml_reader.MAX_DEPTH``."""
+
+
 def load(text: str) -> Any:
     """The data of ``text``, comments and all; ``YAMLError`` when it is not YAML (a key given
-    twice included: which one the form should change is not for the editor to guess)."""
+    twice included: which one the form should change is not for the editor to guess), or when
+    it nests thousands of levels deep (ruamel, like PyYAML, builds by recursion: a deep text
+    ended in RecursionError, which is no YAMLError and made a 500 page)."""
+    try:
+        check_depth(text)
+    except yaml.YAMLError as exc:
+        raise TooDeep(str(exc)) from None
     return _yaml(text).load(text)
 
 

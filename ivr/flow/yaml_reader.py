@@ -169,7 +169,7 @@ class YamlReader:
 
     def number(self, node: yaml.Node, path: str, lo: int, hi: int, seconds: bool = False) -> float:
         raw = node.value.strip() if isinstance(node, yaml.ScalarNode) else ""
-        if not re.fullmatch(r"\d+(\.\d+)?" if seconds else r"\d+", raw):
+        if not re.fullmatch(r"\d+(\.\d+)?" if seconds else r"\d+", raw, re.ASCII):
             what = "a number of seconds" if seconds else "a whole number"
             self.report(node, path, f"must be {what}, not {describe(node)}")
             return lo

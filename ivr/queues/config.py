@@ -267,9 +267,9 @@ class _QueueReader(NodeValues):
 
     def whole(self, node: yaml.Node, path: str, what: str) -> int:
         raw = node.value.strip() if isinstance(node, yaml.ScalarNode) else ""
-        if re.fullmatch(r"-\d+", raw):
+        if re.fullmatch(r"-\d+", raw, re.ASCII):
             self.report(node, path, f"must not be negative ({raw})")
-        elif not re.fullmatch(r"\d+", raw):
+        elif not re.fullmatch(r"\d+", raw, re.ASCII):
             self.report(node, path, f"must be {what}, not '{raw}'" if raw else f"must be {what}")
         elif int(raw) > 86400:
             self.report(node, path, f"must be at most 86400, not {raw}")

@@ -20,6 +20,7 @@ import yaml
 from ivr.core.languages import LANGUAGES
 from ivr.core.settings import Settings
 from ivr.flow import roundtrip
+from ivr.flow.yaml_reader import check_depth
 from ivr.queues.config import OVERFLOW_CHOICES, STRATEGIES, QueueConfig
 
 NUMBERS = ("ring_timeout", "retry", "wrapup", "max_wait", "max_length", "announcements.frequency")
@@ -50,9 +51,21 @@ def version_of(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
+class UnreadableQueueFile(ValueError):
+    """The queue file is not YAML the form can show (changed by hand since the IVR read it)."""
+
+
 def form_values(text: str) -> dict[str, Any]:
-    """The form's values (strings; the statuses a list) from a queue file's text."""
-    data = yaml.safe_load(text) or {}
+    """The form's values (strings; the statuses a list) from a queue file's text;
+    ``UnreadableQueueFile`` when it is not YAML or nests thousands of levels deep (PyYAML
+    builds by recursion: that was a RecursionError and a 500 page)."""
+    try:
+        check_depth(text)
+        data = yaml.safe_load(text) or {}
+    except yaml.YAMLError as exc:
+        raise UnreadableQueueFile(str(exc).splitlines()[0]) from None
+    if not isinstance(data, dict):
+        raise UnreadableQueueFile("it is not a mapping of queue settings")
     values: dict[str, Any] = {}
     for name in FORM_FIELDS:
         value = _get(data, name)
@@ -99,7 +112,7 @@ def apply_form(data: dict[str, Any], form: Mapping[str, Any]) -> dict[str, Any]:
 def _number(raw: Any) -> Any:
     """A whole number as an int; anything else as typed, for the loader to name the problem."""
     text = str(raw or "").strip()
-    return int(text) if text.isdigit() else text
+    return int(text) if re.fullmatch(r"[0-9]+", text) else text  # not "²": isdigit() takes it
 
 
 def _get(data: Mapping[str, Any], path: str) -> Any:

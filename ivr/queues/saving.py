@@ -83,9 +83,12 @@ def save_queue(
         if form.get("version") != version_of(original):
             return SaveResult(conflict=True)
         try:
-            data = roundtrip.load(original)
+            data = roundtrip.load(original)  # TooDeep too: a file nested thousands deep
         except roundtrip.YAMLError as exc:
             message = f"the file cannot be changed from here: {str(exc).splitlines()[0]}"
+            return SaveResult(problems=[Problem(path.name, 1, "", message)])
+        if not isinstance(data, dict):
+            message = "the file cannot be changed from here: it is not a mapping of settings"
             return SaveResult(problems=[Problem(path.name, 1, "", message)])
         new = queue_text(original, apply_form(data, form))
         result = SaveResult(changes=_changes(form_values(original), form_values(new)))

@@ -18,6 +18,7 @@ IVR must run at the same rate (``IVR_MEDIA_RATE``); the wire is the same at any 
 from __future__ import annotations
 
 import itertools
+import os
 import random
 import re
 import socket
@@ -37,6 +38,11 @@ from ivr.wire.audio_format import BYTES_PER_SECOND, SAMPLE_RATE
 ALL_KEYS = "0123456789*#"
 _ids = itertools.count(1)
 _id_lock = threading.Lock()
+# Asterisk's uniqueid is "<epoch>.<counter>", the counter one per Asterisk process, or
+# "<systemname>-<epoch>.<counter>" when asterisk.conf names the system (the form Asterisk uses
+# so that several systems' ids never meet). Each simulator process is a system of its own:
+# two `ivr call` runs started in the same second both counted from 1 and sent one id.
+SYSTEM_NAME = f"sim{os.getpid()}"
 
 
 @dataclass
@@ -91,7 +97,7 @@ class SimulatedCall:
         )
         with _id_lock:
             serial = next(_ids)
-        self.uniqueid = f"{int(time.time())}.{serial}"
+        self.uniqueid = f"{SYSTEM_NAME}-{int(time.time())}.{serial}"
         self.channel_name = f"PJSIP/trunk-{serial:08x}"
         self.agi_status: list[str] = []
         self.context = "from-trunk"
@@ -196,6 +202,7 @@ class SimulatedCall:
             self.channel.log("error", f"AGI connect failed: {exc}")
             self._set_status("FAILURE")
             return
+        failed = False
         try:
             peer = AgiPeer(sock, self.channel)
             peer.send_header(self._header(script, args))
@@ -203,6 +210,13 @@ class SimulatedCall:
             while True:
                 line = peer.read_command(max(1.0, deadline - time.monotonic()))
                 if line is None:
+                    break
+                if line[:7].lower() == "failure":
+                    # res_agi.c run_agi(): "Special case for inability to execute child
+                    # process": a line starting "failure" (any case) ends the AGI with
+                    # AGI_RESULT_FAILURE, so AGISTATUS=FAILURE (an IVR node refusing the call)
+                    self.channel.log("dialplan", f"the AGI server answered {line[:40]!r}")
+                    failed = True
                     break
                 peer.handle(line, handlers)
                 if self.channel.dead and self.channel.exit_on_hangup:
@@ -215,7 +229,10 @@ class SimulatedCall:
             if self.channel.process is not None:
                 self.channel.process.wait(timeout=10)
                 self.channel.process = None
-        self._set_status("HANGUP" if self.channel.dead else "SUCCESS")
+        if failed:
+            self._set_status("FAILURE")
+        else:
+            self._set_status("HANGUP" if self.channel.dead else "SUCCESS")
 
     def _extension(self, script: str, args: list[str]) -> str:
         """``${EXTEN}`` where the AGI runs: the number dialled, the queue, or KEY<digit>."""

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 import re
+import socket
 import time
 from collections import OrderedDict
 from typing import Any
@@ -69,6 +70,9 @@ MESSAGE_STATE = {
 }
 _FIELD = re.compile(r"(\w+(?: date)?):(\S*)")
 ENQUIRE_EVERY_S = 30.0
+# A PDU is a 16-byte header and its body; the largest real one (deliver_sm with a
+# message_payload) is a few kB. Past this the connection is dropped before the body is read.
+MIN_PDU, MAX_PDU = 16, 65536
 PARTS_REMEMBERED = 10_000
 
 
@@ -214,6 +218,11 @@ class SmppGateway:
         sock = client._socket  # smpplib offers no way to wait with a timeout of our choosing
         if not readable(sock, timeout):
             return None
+        header = sock.recv(4, socket.MSG_PEEK)
+        length = int.from_bytes(header, "big") if len(header) == 4 else MIN_PDU
+        if not MIN_PDU <= length <= MAX_PDU:
+            # smpplib would read (and keep) whatever length the header says, up to 4 GB
+            raise smpplib.exceptions.PDUError(f"SMSC sent a PDU of {length} bytes")
         pdu = client.read_pdu()
         self._last_io = time.monotonic()
         if pdu.command == "deliver_sm":

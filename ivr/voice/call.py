@@ -43,6 +43,19 @@ DEAD_SAFE = frozenset(
 # STREAM FILE on hangup answers "200 result=-1 endpos=N" and the HANGUP line follows ~40 ms later.
 HANGUP_LINE_GRACE = 0.3
 MEDIA_CONNECT_TIMEOUT = 5.0
+# Every command's reply has a deadline: a peer that took the header and then went quiet held
+# the call's thread for ever. Asterisk answers a command that plays nothing at once (ANSWER
+# took 0.5 s on a channel with no media yet); one that plays a sound or waits for keys answers
+# when that is over, and the sound's length is not known here: it gets much longer.
+REPLY_TIMEOUT_S = 30.0
+PLAYING_TIMEOUT_S = 600.0
+PLAYING = frozenset({"STREAM FILE", "CONTROL STREAM FILE", "GET DATA", "WAIT FOR DIGIT",
+                     "SAY DIGITS", "SAY NUMBER", "SAY ALPHA", "SAY PHONETIC", "SAY DATE",
+                     "SAY TIME", "SAY DATETIME", "RECORD FILE", "GET OPTION", "EXEC"})  # fmt: skip
+# A 520 usage block is a few lines; a peer sending one without end is read to its end (or the
+# deadline) but only this much of it is kept.
+MAX_USAGE_LINES = 50
+MAX_USAGE_BYTES = 8192
 
 
 class CallerHungUp(Exception):
@@ -139,8 +152,14 @@ class Call(Generic[S]):
     its Protocol names."""
 
     def __init__(
-        self, channel: LineChannel, env: AgiEnv, media: MediaEndpoint | None, services: S
+        self,
+        channel: LineChannel,
+        env: AgiEnv,
+        media: MediaEndpoint | None,
+        services: S,
+        reply_timeout: float = REPLY_TIMEOUT_S,
     ) -> None:
+        self.reply_timeout = reply_timeout
         self._channel = channel
         self.env = env
         self.media = media
@@ -161,7 +180,10 @@ class Call(Generic[S]):
         """Send one command and return its ``200`` reply, raising on everything else."""
         self._take_hangup_lines()
         self._channel.write(command_line(name, *args))
-        return self._read_reply(name)
+        allowance = PLAYING_TIMEOUT_S if name in PLAYING else 0.0
+        if name in ("GET DATA", "WAIT FOR DIGIT") and args:  # their own timeout, in ms
+            allowance += max(0, int(args[-1] if name == "WAIT FOR DIGIT" else args[1])) / 1000
+        return self._read_reply(name, allowance)
 
     def _read_line(self, timeout: float | None = None) -> str | None:
         try:
@@ -186,17 +208,20 @@ class Call(Generic[S]):
             else:
                 log.warning("call %s: unexpected line from Asterisk: %r", self.id, line[:80])
 
-    def _read_reply(self, name: str) -> Reply:
+    def _read_reply(self, name: str, allowance: float = 0.0) -> Reply:
+        """The reply to ``name``, within ``reply_timeout`` + ``allowance`` seconds."""
+        limit = self.reply_timeout + allowance
+        deadline = time.monotonic() + limit
         while True:
-            line = self._read_line()
+            line = self._reply_line(name, deadline, limit)
             if line == "HANGUP":  # may come between a command and its reply
                 self.hung_up = True
                 continue
-            if line is not None and line.startswith("520-"):
-                raise UsageError(name, self._read_usage(line))
-            if line is not None and line.startswith("520 "):
+            if line.startswith("520-"):
+                raise UsageError(name, self._read_usage(name, line, deadline, limit))
+            if line.startswith("520 "):
                 raise UsageError(name, line[4:])
-            reply = parse_reply(line or "")
+            reply = parse_reply(line)
             break
         if reply.code == 510:
             raise InvalidCommand(name, reply, reply.text)
@@ -214,15 +239,37 @@ class Call(Generic[S]):
             raise CallerHungUp(f"{name}: caller hung up")
         return reply
 
-    def _read_usage(self, first: str) -> str:
-        lines = [first[4:]]
+    def _reply_line(self, name: str, deadline: float, limit: float) -> str:
+        """The next line of a reply; a peer silent past the deadline is given up on: the call
+        ends as if the caller had hung up, and the server closes the connection."""
+        line = self._read_line(max(0.0, deadline - time.monotonic()))
+        if line is None:
+            log.error("call %s: no reply to %s within %g s: the AGI connection is given up",
+                      self.id, name, limit)  # fmt: skip
+            self._channel.abandon()
+            self.hung_up = True
+            raise CallerHungUp(f"{name}: no reply within {limit:g} s")
+        return line
+
+    def _read_usage(self, name: str, first: str, deadline: float, limit: float) -> str:
+        """A ``520-`` block up to its ``520 `` line; only its first lines are kept."""
+        lines, size, dropped = [first[4:]], len(first), 0
         while True:
-            line = self._read_line()
-            if line is None:
-                continue
+            line = self._reply_line(name, deadline, limit)
             if line.startswith("520 "):
+                if dropped:
+                    kept = len(lines)
+                    lines.append(f"(and {dropped} more lines, not kept)")
+                    log.warning(
+                        "call %s: %s: a usage block of %d lines, the first %d kept",
+                        self.id, name, kept + dropped, kept,
+                    )  # fmt: skip
                 return "\n".join(lines)
-            lines.append(line)
+            if len(lines) < MAX_USAGE_LINES and size + len(line) <= MAX_USAGE_BYTES:
+                lines.append(line)
+                size += len(line) + 1
+            else:
+                dropped += 1
 
     # -- AGI commands -----------------------------------------------------------------------
     def answer(self) -> None:

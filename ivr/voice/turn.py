@@ -38,6 +38,11 @@ MAX_LAG = 0.1
 # One read takes up to 2 s of caller audio: after a stall, what waits in the socket is heard
 # in one go before any timer decides.
 RECEIVE_BYTES = 65536
+# What a turn keeps of the caller's audio (``TurnResult.caller_audio``), however long it lasts
+# or however fast a peer sends: Asterisk sends 20 ms every 20 ms, a broken or hostile peer may
+# send megabytes a second. The utterance is bounded by ``TurnSpec.max_speech`` in audio too.
+MAX_HEARD_SECONDS = 30.0
+MAX_HEARD_BYTES = int(MAX_HEARD_SECONDS * BYTES_PER_SECOND)
 
 
 class AudioSource(Protocol):
@@ -100,7 +105,8 @@ class TurnResult:
     status: str  # "played", "digits", "speech", "timeout", "hangup", "error"
     digits: str = ""
     played_ms: int = 0
-    caller_audio: bytearray = field(default_factory=bytearray)
+    caller_audio: bytearray = field(default_factory=bytearray)  # its first MAX_HEARD_SECONDS
+    heard_bytes: int = 0  # all the caller audio the turn received
     utterance: bytes = b""  # the speech the VAD cut out (with its pre-roll)
     interrupted: bool = False
     speech_end: float | None = None  # call time (the turn's clock) of the last voiced frame
@@ -108,7 +114,7 @@ class TurnResult:
 
     @property
     def heard_ms(self) -> int:
-        return len(self.caller_audio) * 1000 // BYTES_PER_SECOND
+        return self.heard_bytes * 1000 // BYTES_PER_SECOND
 
 
 class _Turn:
@@ -134,6 +140,7 @@ class _Turn:
         self.prompt_end: float | None = None
         self.last_digit: float | None = None
         self.detector = SpeechDetector(spec.vad, noise) if spec.speech else None
+        self.max_utterance = int((spec.max_speech + spec.vad.pre_roll) * BYTES_PER_SECOND)
         self.answer_complete = False  # what on_speech last said: True, False, None (no news)
 
     @property
@@ -253,7 +260,10 @@ class _Turn:
 
     def _on_frame(self, frame: wire.Frame) -> None:
         if frame.kind == wire.KIND_AUDIO:
-            self.result.caller_audio += frame.payload
+            result = self.result
+            result.heard_bytes += len(frame.payload)
+            if len(result.caller_audio) < MAX_HEARD_BYTES:
+                result.caller_audio += frame.payload[: MAX_HEARD_BYTES - len(result.caller_audio)]
             self._on_audio(frame.payload)
         elif frame.kind == wire.KIND_DTMF:
             self._on_digit(frame.digit)
@@ -276,6 +286,9 @@ class _Turn:
         speech = detector.feed(pcm, self.clock.monotonic())
         if detector.speaking and not was_speaking:
             self._stop_prompt()  # barge-in: within one VAD window of the first voiced frame
+        if len(detector.utterance) >= self.max_utterance:
+            # max_speech of audio, however fast it came: the utterance is bounded in bytes too
+            self.result.status = "speech"
         if speech and self.on_speech is not None:
             verdict = self.on_speech(speech)
             if verdict is not None:

@@ -13,6 +13,12 @@ Facts of the wire (res/res_agi.c and ../shared/ASTERISK-WIRE.md) that this modul
   first line starts ``520-`` and that runs until a line starting ``520 ``.
 * ``HANGUP`` arrives as a line of its own when the caller leaves, also *between a command and its
   reply*. It is never the reply itself, so the reader notes it and keeps reading.
+
+Everything read from the peer is bounded: a line (``MAX_LINE``), the header block (lines and
+bytes, and one deadline for the whole block: a peer sending a byte every few seconds does not
+restart it), and a reply (the call's deadline per command, see ``ivr.voice.call``). Sockets
+are waited on with poll (``ivr.wire.readiness``), not ``select.select``, whose descriptors
+stop at 1023: a node holding a thousand connections must still serve the next call.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ from __future__ import annotations
 import os
 import re
 import socket
+import time
 from dataclasses import dataclass, field
 from typing import BinaryIO
 from urllib.parse import parse_qs, urlsplit
@@ -28,6 +35,8 @@ from ivr.wire.readiness import readable
 
 MAX_LINE = 8192  # Asterisk's own AGI buffer is 2048 bytes a line; be generous but bounded.
 MAX_HEADER_LINES = 200
+MAX_HEADER_BYTES = 65536  # a real header block is about 1 kB
+HEADER_TIMEOUT_S = 10.0  # for the whole header block, from the connection on
 
 
 class WireError(Exception):
@@ -194,11 +203,13 @@ class LineChannel:
         return readable(self._rfd, max(timeout, 0.0))
 
     def readline(self, timeout: float | None = None) -> str | None:
-        """One line without its ending; None on timeout; ConnectionClosed at EOF."""
+        """One line without its ending; None when ``timeout`` (for the whole line, however
+        many reads it takes) runs out; ConnectionClosed at EOF."""
+        deadline = None if timeout is None else time.monotonic() + timeout
         while b"\n" not in self._buffer:
             if self.closed:
                 raise ConnectionClosed("AGI peer closed the connection")
-            if timeout is not None and not self.readable(timeout):
+            if deadline is not None and not self.readable(deadline - time.monotonic()):
                 return None
             chunk = self._read_chunk()
             if not chunk:
@@ -210,6 +221,16 @@ class LineChannel:
         raw, self._buffer = self._buffer.split(b"\n", 1)
         return raw.decode("utf-8", errors="replace").rstrip("\r")
 
+    def abandon(self) -> None:
+        """Read nothing more from this peer (it broke the protocol or stopped answering):
+        every later read raises ConnectionClosed, whatever is buffered."""
+        self.closed = True
+        self._buffer = b""
+
+    def close(self) -> None:
+        """Nothing to release: readiness is asked with poll, which holds no descriptor (the
+        socket itself belongs to the caller)."""
+
     def _read_chunk(self) -> bytes:
         try:
             return os.read(self._rfd, 4096)
@@ -217,15 +238,19 @@ class LineChannel:
             return b""
 
 
-def read_header(channel: LineChannel, timeout: float = 10.0) -> AgiEnv:
-    """Read the header block up to its blank line (it may come over several reads)."""
+def read_header(channel: LineChannel, timeout: float = HEADER_TIMEOUT_S) -> AgiEnv:
+    """Read the header block up to its blank line (it may come over several reads), all of
+    it within ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
     lines: list[str] = []
+    size = 0
     while True:
-        line = channel.readline(timeout)
+        line = channel.readline(max(0.0, deadline - time.monotonic()))
         if line is None:
-            raise WireError("timed out waiting for the AGI header block")
+            raise WireError(f"no complete AGI header block within {timeout:g} s")
         if line == "":
             return parse_header_lines(lines)
         lines.append(line)
-        if len(lines) > MAX_HEADER_LINES:
+        size += len(line) + 1
+        if len(lines) > MAX_HEADER_LINES or size > MAX_HEADER_BYTES:
             raise WireError("AGI header block too long")

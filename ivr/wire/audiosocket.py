@@ -12,7 +12,6 @@ A frame is 1 byte kind, 2 bytes big-endian payload length, then the payload. Fac
 
 from __future__ import annotations
 
-import socket
 import struct
 import uuid as uuid_module
 from dataclasses import dataclass
@@ -107,27 +106,3 @@ class FrameReader:
 
 def silence(ms: int = FRAME_MS) -> bytes:
     return bytes(SAMPLE_RATE * BYTES_PER_SAMPLE * ms // 1000)
-
-
-def read_uuid_frame(conn: socket.socket, timeout: float) -> uuid_module.UUID:
-    """The session's uuid from the first frame of a new connection, reading exactly that frame
-    (within ``timeout``), so the caller audio after it stays whole for the turn."""
-    conn.settimeout(timeout)
-    header = _recv_exactly(conn, 3)
-    kind, length = header[0], int.from_bytes(header[1:3], "big")
-    if kind != KIND_UUID:
-        raise FrameError(f"first frame is kind 0x{kind:02x}, not a uuid")
-    if length != 16:
-        raise FrameError(f"uuid frame of {length} bytes, expected 16")
-    (frame,) = FrameReader().feed(header + _recv_exactly(conn, length))
-    return frame.uuid
-
-
-def _recv_exactly(conn: socket.socket, size: int) -> bytes:
-    data = b""
-    while len(data) < size:
-        chunk = conn.recv(size - len(data))
-        if not chunk:
-            raise FrameError("connection closed before the uuid frame")
-        data += chunk
-    return data
