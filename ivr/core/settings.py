@@ -121,6 +121,10 @@ class Settings:
     # The first pause before a call-record write the database refused is tried again
     # (doubling up to 10 s); the records wait in memory meanwhile.
     records_retry_s: float = 0.5
+    # Work that runs on one node at a time (the SMS outbox worker; queue events and calls
+    # back) is leased for this long and renewed every third of it (ivr.core.leases): another
+    # node takes over within about this time of the holder's death.
+    lease_ttl_s: float = 6.0
 
     def clock(self) -> Clock:
         """The clock of this process: real UTC, or IVR_CLOCK's running on from its start."""
@@ -255,6 +259,7 @@ class Settings:
             records_retry_s=_seconds(
                 env.get("IVR_RECORDS_RETRY", str(base.records_retry_s)), "IVR_RECORDS_RETRY"
             ),
+            lease_ttl_s=_seconds(env.get("IVR_LEASE_TTL", str(base.lease_ttl_s)), "IVR_LEASE_TTL"),
         )
 
 
