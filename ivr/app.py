@@ -21,6 +21,7 @@ from ivr.asr.registry import Recognizers
 from ivr.campaigns.dialer import start_campaign_dialer
 from ivr.campaigns.store import Campaigns
 from ivr.core.db import Database, migrate
+from ivr.core.leases import QUEUES, SMS_OUTBOX, Leases
 from ivr.core.limits import files_needed, raise_open_files
 from ivr.core.live_state import make_state
 from ivr.core.media_clock import MediaClock
@@ -128,6 +129,7 @@ class RunningIvr:
     web: WebServer
     sms_worker: SmsWorker
     ami: AmiRuntime | None = None
+    leases: Leases | None = None
 
     def stop(self) -> None:
         if self.ami is not None:
@@ -135,6 +137,8 @@ class RunningIvr:
         self.agi.stop()
         self.media.stop()
         self.sms_worker.stop()
+        if self.leases is not None:
+            self.leases.stop()  # given back: another node takes the work over at once
         self.web.stop()
         self.services.kb.close()
         if self.services.records is not None:
@@ -202,18 +206,33 @@ def start(settings: Settings, services: Services | None = None) -> RunningIvr:
         )
         undo.pop_all()
     media.start()
+    # One node at a time sends SMS, and records queue events and calls back (ivr.core.leases).
+    leases = Leases(database, settings.node, (SMS_OUTBOX, QUEUES), settings.lease_ttl_s).start()
     # Kannel's delivery reports come to the port the web side really got (0: any free one).
     reachable = replace(settings, http_port=web.port)
     sms_worker = SmsWorker(
-        reachable, database, make_gateway(reachable), clock=lambda: services.clock()
+        reachable,
+        database,
+        make_gateway(reachable),
+        clock=lambda: services.clock(),
+        lease=leases[SMS_OUTBOX],
     ).start()
     services.sms_worker = sms_worker
     # None without IVR_AMI_HOST: no live queue state
-    ami = start_ami(settings, services.state, services.callbacks, lambda: services.clock())
+    ami = start_ami(
+        settings,
+        services.state,
+        services.callbacks,
+        lambda: services.clock(),
+        lease=leases[QUEUES],
+    )
     if ami is not None:
         services.queue_monitor = ami.monitor  # the flow engine's wait estimates
         if services.campaigns is not None:
-            ami.add(start_campaign_dialer(settings, services.campaigns, ami.client, services))
+            dialer = start_campaign_dialer(
+                settings, services.campaigns, ami.client, services, may_run=ami.mine
+            )
+            ami.add(dialer)
     admin.ami = ami
     if services.records is not None:
         services.records.close_interrupted()  # queued before any call of this run
@@ -228,4 +247,4 @@ def start(settings: Settings, services: Services | None = None) -> RunningIvr:
         settings.http_host,
         web.port,
     )
-    return RunningIvr(services, media, agi, web, sms_worker, ami)
+    return RunningIvr(services, media, agi, web, sms_worker, ami, leases)

@@ -27,8 +27,9 @@ class Clock:
         self.now += timedelta(seconds=seconds)
 
 
-def database(tmp_path: Path) -> Database:
-    url = f"sqlite:///{tmp_path / 'ivr.db'}"
+def database(where: Path | str) -> Database:
+    """A migrated database: SQLite in the folder ``where``, or the URL ``where``."""
+    url = where if isinstance(where, str) else f"sqlite:///{where / 'ivr.db'}"
     migrate(url)
     return Database(url)
 

@@ -21,7 +21,12 @@ from ivr.core.media_clock import SIMULATION_RATE
 from ivr.core.settings import PROJECT_ROOT, Settings
 from tests import wire_helpers
 
-pytest_plugins = ["tests.conftest_redis", "tests.conftest_kannel", "tests.browser"]
+pytest_plugins = [
+    "tests.conftest_redis",
+    "tests.conftest_postgres",
+    "tests.conftest_kannel",
+    "tests.browser",
+]
 
 # Monday 2026-11-23 09:00 and Sunday 2026-11-22 10:00 in Asia/Ho_Chi_Minh (UTC+7).
 OPEN = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)

@@ -11,6 +11,7 @@ from typing import Any
 
 import ivr.admin.users as users_module
 from tests.admin_client import HTML, PASSWORD, AdminClient, _hidden, add_users, signed_in
+from tests.conftest_postgres import both_databases
 
 
 def test_pages_need_a_session_and_the_login_form_gives_one(make_ivr: Any) -> None:
@@ -109,10 +110,13 @@ def test_create_user_command(tmp_path: Any) -> None:
     assert listed.stdout.split() == ["minh", "supervisor", "active"]
 
 
-def test_forty_guesses_at_once_get_five_password_checks(make_ivr: Any, monkeypatch: Any) -> None:
+@both_databases
+def test_forty_guesses_at_once_get_five_password_checks(
+    make_ivr: Any, monkeypatch: Any, backing: dict[str, str]
+) -> None:
     """The lock-out holds when the guesses arrive together: each attempt is counted before its
     (slow) password check, so no more than five checks run, and nobody is signed in."""
-    ivr = make_ivr()
+    ivr = make_ivr(**backing)
     add_users(ivr)
     checks: list[str] = []
     real_check = users_module.check_password

@@ -12,6 +12,7 @@ from ivr.simulator.caller import HangUp, Press
 from ivr.simulator.simulator import SimulatedCall
 from tests.admin_client import HTML, add_users, signed_in
 from tests.conftest import SAMPLE_FLOWS
+from tests.conftest_postgres import both_databases
 
 FILE = "health_hotline.yaml"
 PAGE = f"/admin/flows/{FILE}"
@@ -127,11 +128,12 @@ def _audit(ivr: Any) -> list[Any]:
     return users_of(ivr).audit_log(50)
 
 
+@both_databases
 def test_edit_publish_history_diff_and_rollback_take_effect_on_the_next_call(
-    make_ivr: Any, tmp_path: Path
+    make_ivr: Any, tmp_path: Path, backing: dict[str, str]
 ) -> None:
     folder = flows_copy(tmp_path)
-    ivr = make_ivr(dialplans=folder)
+    ivr = make_ivr(dialplans=folder, **backing)
     add_users(ivr)
     admin = signed_in(ivr, "admin")
     original = (folder / FILE).read_text()

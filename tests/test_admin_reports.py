@@ -20,6 +20,7 @@ from ivr.core.models import (
 )
 from ivr.reports import NAMES
 from tests.admin_client import HTML, AdminClient, add_users, signed_in
+from tests.conftest_postgres import both_databases
 
 NOW = datetime(2026, 11, 24, 3, 0, tzinfo=UTC)  # 10:00 on Tuesday 24 November, local
 RANGE = "start=2026-11-22&end=2026-11-23"
@@ -174,15 +175,16 @@ def figures(client: AdminClient, query: str = RANGE) -> dict[str, str]:
     return {row[0]: row[1] for row in table(client, "summary", query)[1:]}
 
 
-def ready(make_ivr: Any) -> tuple[RunningIvr, AdminClient]:
-    ivr = make_ivr(clock=NOW)
+def ready(make_ivr: Any, backing: dict[str, str] | None = None) -> tuple[RunningIvr, AdminClient]:
+    ivr = make_ivr(clock=NOW, **(backing or {}))
     add_users(ivr)
     fill(ivr)
     return ivr, signed_in(ivr, "viewer")
 
 
-def test_call_figures_count_local_days_and_hours(make_ivr: Any) -> None:
-    _ivr, viewer = ready(make_ivr)
+@both_databases
+def test_call_figures_count_local_days_and_hours(make_ivr: Any, backing: dict[str, str]) -> None:
+    _ivr, viewer = ready(make_ivr, backing)
     summary = figures(viewer)
     assert summary["Calls"] == "6"
     assert summary["Answered by an agent"] == "2"
@@ -222,8 +224,9 @@ def test_call_figures_count_local_days_and_hours(make_ivr: Any) -> None:
     assert one_day["Calls"] == "4" and one_day["Abandoned in a queue"] == "0"
 
 
-def test_queues_service_level_and_filters(make_ivr: Any) -> None:
-    _ivr, viewer = ready(make_ivr)
+@both_databases
+def test_queues_service_level_and_filters(make_ivr: Any, backing: dict[str, str]) -> None:
+    _ivr, viewer = ready(make_ivr, backing)
     queues = table(viewer, "queues", RANGE + "&within=30")
     assert queues[1] == [
         "insurance",
@@ -244,8 +247,9 @@ def test_queues_service_level_and_filters(make_ivr: Any) -> None:
     assert figures(viewer, RANGE + "&flow=other_line")["Answered by an agent"] == "0"
 
 
-def test_topics_unanswered_and_satisfaction(make_ivr: Any) -> None:
-    _ivr, viewer = ready(make_ivr)
+@both_databases
+def test_topics_unanswered_and_satisfaction(make_ivr: Any, backing: dict[str, str]) -> None:
+    _ivr, viewer = ready(make_ivr, backing)
     assert table(viewer, "categories")[1:] == [["card", "2"], ["payment", "1"]]
     assert table(viewer, "self_service")[1:] == [["balance", "2"], ["auth", "1"]]
     assert table(viewer, "tags")[1:] == [["after-hours", "1"], ["overflow", "1"]]
@@ -265,8 +269,9 @@ def test_topics_unanswered_and_satisfaction(make_ivr: Any) -> None:
     assert table(viewer, "satisfaction_agents")[1:] == [["A", "1", "4.0"], ["B", "1", "2.0"]]
 
 
-def test_agents_per_local_day(make_ivr: Any) -> None:
-    _ivr, viewer = ready(make_ivr)
+@both_databases
+def test_agents_per_local_day(make_ivr: Any, backing: dict[str, str]) -> None:
+    _ivr, viewer = ready(make_ivr, backing)
     agents = table(viewer, "agents")
     assert agents[0][:4] == ["Day", "Agent", "First log-in", "Last log-out"]
     assert agents[1:] == [

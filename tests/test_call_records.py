@@ -17,6 +17,7 @@ from ivr.core.models import CallRecord
 from ivr.simulator.caller import HangUp, Listen, Press
 from ivr.simulator.simulator import SimulatedCall
 from tests.conftest import OPEN, SAMPLE_FLOWS
+from tests.conftest_postgres import both_databases
 from tests.test_sample_flow import KEY_OF, LANGUAGE, MAIN, NUMBER
 from tests.wire_helpers import start_serve, wait_until
 
@@ -37,12 +38,15 @@ def call_with_id(ivr: Any, uniqueid: str, language: str, caller: str) -> Simulat
     return call
 
 
-def test_two_calls_with_one_uniqueid_keep_two_records(make_ivr: Any) -> None:
+@both_databases
+def test_two_calls_with_one_uniqueid_keep_two_records(
+    make_ivr: Any, backing: dict[str, str]
+) -> None:
     """``ivr call`` twice in one second gave both calls the uniqueid "<epoch>.1" (the simulator
     counts per process): the second call's record must not be merged into the first's, whether
     the first is over (its record is kept under another id) or still going on (the second
     call gets an id of its own)."""
-    ivr = make_ivr()
+    ivr = make_ivr(**backing)
     one_after_the_other = [
         call_with_id(ivr, "1795000000.1", "zh", "0901111111").run(timeout=60),
         call_with_id(ivr, "1795000000.1", "en", "0902222222").run(timeout=60),

@@ -6,18 +6,18 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 
 import pytest
 
 from ivr.ami.client import AmiClient
-from ivr.core.live_state import MemoryState
+from ivr.core.live_state import LiveState
 from ivr.queues.dialer import CallbackDialer
 from ivr.queues.monitor import QueueMonitor
 from ivr.records.callbacks import CallbackList
 from ivr.simulator.ami_peer import FakeAmi
 from ivr.wire.ami import Message
 from tests.ami_fixtures import Clock, client_for, database, wait_until
+from tests.conftest_postgres import both_databases
 
 Q = "insurance"
 DAY = date(2026, 11, 23)
@@ -39,12 +39,12 @@ class Rig:
 
 
 @pytest.fixture
-def rig(tmp_path: Path) -> Iterator[Rig]:
+def rig(db_url: str, live_state: LiveState) -> Iterator[Rig]:
     peer = FakeAmi().start()
     peer.add_member(Q, "agent1")
-    db, clock = database(tmp_path), Clock()
+    db, clock = database(db_url), Clock()
     callbacks = CallbackList(db, clock)
-    monitor = QueueMonitor(MemoryState(), db, clock, callbacks=callbacks)
+    monitor = QueueMonitor(live_state, db, clock, callbacks=callbacks)
     dialers: list[CallbackDialer] = []
 
     def on_event(event: Message) -> None:
@@ -72,6 +72,7 @@ def rig(tmp_path: Path) -> Iterator[Rig]:
     peer.stop()
 
 
+@both_databases
 def test_callback_is_originated_when_an_agent_becomes_free(rig: Rig) -> None:
     peer = rig.peer
     peer.join(Q, "1700000009.1", "0901234567")
@@ -118,6 +119,7 @@ def test_callback_is_originated_when_an_agent_becomes_free(rig: Rig) -> None:
     )
 
 
+@both_databases
 def test_busy_then_no_answer_retries_once_then_fails(rig: Rig) -> None:
     rig.peer.originate_reasons = [5, 3]
     callback = rig.callbacks.request("0907777888", DAY, "requested", "zh").id
@@ -136,6 +138,7 @@ def test_busy_then_no_answer_retries_once_then_fails(rig: Rig) -> None:
     assert len(rig.peer.wait_for_action("Originate", count=2)) == 2
 
 
+@both_databases
 def test_an_attempt_whose_response_is_lost_is_closed_and_retried(rig: Rig) -> None:
     rig.peer.hold_originates = True
     callback = rig.callbacks.request("0909999000", DAY, "requested", "vi").id
@@ -151,6 +154,7 @@ def test_an_attempt_whose_response_is_lost_is_closed_and_retried(rig: Rig) -> No
     rig.peer.release_originate(4)  # a response to the old session's action: nobody hears it
 
 
+@both_databases
 def test_agents_with_callers_waiting_serve_the_callers_first(rig: Rig) -> None:
     rig.peer.join(Q, "1700000010.1", "0901212121")
     wait_until(lambda: rig.monitor.waiting(Q) == 1)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -14,16 +15,18 @@ from ivr.core.live_state import MemoryState
 from ivr.core.models import KbEntry, KbEntryVersion
 from ivr.kb import KbStore
 from ivr.kb.csvfile import COLUMNS, CsvError, export_csv, import_csv
+from tests.conftest_postgres import both_databases
 from tests.kb_samples import BASE, write_base
 
 NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> Database:
-    url = f"sqlite:///{tmp_path / 'ivr.db'}"
-    migrate(url)
-    return Database(url)
+def db(db_url: str) -> Iterator[Database]:
+    migrate(db_url)
+    database = Database(db_url)
+    yield database
+    database.close()
 
 
 @pytest.fixture
@@ -43,6 +46,7 @@ def versions_in_db(db: Database) -> int:
         return int(session.scalar(select(func.count()).select_from(KbEntryVersion)) or 0)
 
 
+@both_databases
 def test_each_edit_is_a_new_version_and_an_equal_save_is_not(store: KbStore, db: Database) -> None:
     assert save_card(store) == 1
     assert save_card(store, "Mang căn cước đến cơ quan bảo hiểm xã hội.", by="binh") == 2
@@ -57,6 +61,7 @@ def test_each_edit_is_a_new_version_and_an_equal_save_is_not(store: KbStore, db:
     assert store.state is not None and store.state.get("kb:version") == "2"
 
 
+@both_databases
 def test_rollback_is_a_new_version_equal_to_the_old_one(store: KbStore, db: Database) -> None:
     save_card(store)
     save_card(store, "Sai: gọi cho công an.")
@@ -70,6 +75,7 @@ def test_rollback_is_a_new_version_equal_to_the_old_one(store: KbStore, db: Data
         store.rollback("card-lost", "vi", 9, by="admin")
 
 
+@both_databases
 def test_deactivated_entries_stay_in_the_admin_list_only(store: KbStore) -> None:
     save_card(store)
     off = store.deactivate("card-lost", "vi", by="admin")
@@ -90,6 +96,7 @@ def test_deactivated_entries_stay_in_the_admin_list_only(store: KbStore) -> None
         ("card-lost", "vi", "c", "q", "", "the answer is empty"),
     ],
 )
+@both_databases
 def test_bad_entries_are_refused_with_a_clear_message(
     store: KbStore, key: str, language: str, category: str, question: str, answer: str, problem: str
 ) -> None:
@@ -98,6 +105,7 @@ def test_bad_entries_are_refused_with_a_clear_message(
     assert store.entries() == []
 
 
+@both_databases
 def test_admin_search_by_language_category_and_text_without_diacritics(
     store: KbStore, tmp_path: Path
 ) -> None:
@@ -109,6 +117,7 @@ def test_admin_search_by_language_category_and_text_without_diacritics(
     assert [e.key for e in store.entries(language="zh", text="医保卡丢失")] == ["card-lost"]
 
 
+@both_databases
 def test_loading_the_seed_files_again_changes_nothing(store: KbStore, tmp_path: Path) -> None:
     folder = write_base(tmp_path / "kb")
     assert store.load_dir(folder, by="seed") == 30
@@ -118,6 +127,7 @@ def test_loading_the_seed_files_again_changes_nothing(store: KbStore, tmp_path: 
     assert {e.version for e in store.entries()} == {1}
 
 
+@both_databases
 def test_a_bad_seed_file_loads_nothing(store: KbStore, tmp_path: Path) -> None:
     folder = write_base(tmp_path / "kb")
     (folder / "zh.yaml").write_text(
@@ -129,6 +139,7 @@ def test_a_bad_seed_file_loads_nothing(store: KbStore, tmp_path: Path) -> None:
     assert store.entries() == []  # vi.yaml and en.yaml were fine, but all or nothing
 
 
+@both_databases
 def test_csv_round_trip_into_another_database(store: KbStore, tmp_path: Path) -> None:
     store.load_dir(write_base(tmp_path / "kb"))
     store.deactivate("lump-sum", "en", by="admin")
@@ -148,6 +159,7 @@ def test_csv_round_trip_into_another_database(store: KbStore, tmp_path: Path) ->
     assert import_csv(other, io.StringIO(file.getvalue()), by="import") == 0  # idempotent
 
 
+@both_databases
 def test_an_edited_csv_makes_new_versions_of_the_changed_rows_only(store: KbStore) -> None:
     save_card(store)
     text = (
@@ -164,6 +176,7 @@ def test_an_edited_csv_makes_new_versions_of_the_changed_rows_only(store: KbStor
     assert hours is not None and hours.answer == "7:00 to 17:00, Mon-Fri"
 
 
+@both_databases
 def test_bad_csv_rows_are_all_reported_by_line_and_nothing_is_imported(store: KbStore) -> None:
     text = (
         "key,language,category,tags,question,alternates,answer,active\n"
@@ -185,11 +198,13 @@ def test_bad_csv_rows_are_all_reported_by_line_and_nothing_is_imported(store: Kb
     assert store.entries() == []
 
 
+@both_databases
 def test_a_csv_without_the_needed_columns_is_refused(store: KbStore) -> None:
     with pytest.raises(CsvError, match="line 1: missing column"):
         import_csv(store, io.StringIO("key,language,question\nx,vi,q\n"), by="sheet")
 
 
+@both_databases
 def test_unanswered_questions_are_listed_until_an_admin_decides(store: KbStore) -> None:
     store.record_unanswered("call-1", "vi", "giá vàng hôm nay", "card-lost", 0.12)
     store.record_unanswered("call-2", "en", "my ID is 012345678901, weather?", None, None)

@@ -6,19 +6,19 @@ import json
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
 from ivr.ami.client import AmiClient
 from ivr.core.db import Database
-from ivr.core.live_state import MemoryState
+from ivr.core.live_state import LiveState
 from ivr.core.models import AgentEvent, CallbackRequest, CallRecord, QueueCall
 from ivr.queues.monitor import QueueMonitor
 from ivr.records.calls import CallRecords
 from ivr.simulator.ami_peer import FakeAmi
 from tests.ami_fixtures import Clock, client_for, database, wait_until
+from tests.conftest_postgres import both_databases
 
 Q = "insurance"
 
@@ -54,12 +54,12 @@ class Rig:
 
 
 @pytest.fixture
-def rig(tmp_path: Path) -> Iterator[Rig]:
+def rig(db_url: str, live_state: LiveState) -> Iterator[Rig]:
     peer = FakeAmi().start()
     peer.add_member(Q, "agent1")
     peer.add_member(Q, "agent2")
-    db, clock = database(tmp_path), Clock()
-    monitor = QueueMonitor(MemoryState(), db, clock)
+    db, clock = database(db_url), Clock()
+    monitor = QueueMonitor(live_state, db, clock)
     client = client_for(peer, monitor.handle, monitor.rebuild).start()
     wait_until(lambda: monitor.queue(Q).get("agents_logged_in") == "2")
     yield Rig(peer, db, clock, monitor, client)
@@ -67,6 +67,7 @@ def rig(tmp_path: Path) -> Iterator[Rig]:
     peer.stop()
 
 
+@both_databases
 def test_a_call_from_join_to_complete(rig: Rig) -> None:
     peer = rig.peer
     peer.join(Q, "1700000001.1", "0901234567")
@@ -103,6 +104,7 @@ def test_a_call_from_join_to_complete(rig: Rig) -> None:
     }
 
 
+@both_databases
 def test_the_call_record_gets_wait_and_talk_time_and_the_human_who_answered(rig: Rig) -> None:
     CallRecords(rig.db).start("1700000009.1", "health_hotline", "19001234", "0901234567", "trunk")
     rig.peer.join(Q, "1700000009.1", "0901234567")
@@ -118,6 +120,7 @@ def test_the_call_record_gets_wait_and_talk_time_and_the_human_who_answered(rig:
         assert (record.wait_s, record.talk_s, record.handled_by) == (42, 95, "human")
 
 
+@both_databases
 def test_abandoned_twice_in_a_day_is_one_callback(rig: Rig) -> None:
     for uid in ("1700000002.1", "1700000002.2"):
         rig.peer.join(Q, uid, "0907654321", language="zh")
@@ -138,6 +141,7 @@ def test_abandoned_twice_in_a_day_is_one_callback(rig: Rig) -> None:
     assert rig.queue()["waiting"] == "0"
 
 
+@both_databases
 def test_a_caller_who_times_out_has_left(rig: Rig) -> None:
     rig.peer.join(Q, "1700000003.1", "0901111222")
     assert rig.row("1700000003.1").outcome == "waiting"
@@ -148,6 +152,7 @@ def test_a_caller_who_times_out_has_left(rig: Rig) -> None:
     assert rig.queue()["abandoned_today"] == "0" and rig.queue()["answered_today"] == "0"
 
 
+@both_databases
 def test_drop_mid_stream_rebuilds_state_and_duplicates_nothing(rig: Rig) -> None:
     peer = rig.peer
     peer.join(Q, "A", "0901000001")
@@ -194,6 +199,7 @@ def test_drop_mid_stream_rebuilds_state_and_duplicates_nothing(rig: Rig) -> None
     wait_until(lambda: rig.queue().get("answered_today") == "2")
 
 
+@both_databases
 def test_agent_login_pause_unpause_logout_are_recorded_once(rig: Rig) -> None:
     client = rig.client
     client.action("QueueAdd", Queue=Q, Interface="PJSIP/agent9", MemberName="agent9")
@@ -213,6 +219,7 @@ def test_agent_login_pause_unpause_logout_are_recorded_once(rig: Rig) -> None:
     assert rig.agent("agent9") == {} and rig.queue()["agents_logged_in"] == "2"
 
 
+@both_databases
 def test_estimated_wait_follows_agents_and_talk_time(rig: Rig) -> None:
     peer = rig.peer
     peer.join(Q, "X", "0902000001")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -17,6 +17,7 @@ from ivr.sms.encoding import segments
 from ivr.sms.gateway import OutgoingSms, PermanentFailure, Receipt
 from ivr.sms.outbox import RETRY_CAP_S, Outbox, retry_delay
 from ivr.sms.worker import SmsWorker
+from tests.conftest_postgres import both_databases
 
 START = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
 TO = "84901234567"
@@ -37,10 +38,11 @@ class Clock:
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> Database:
-    url = f"sqlite:///{tmp_path / 'ivr.db'}"
-    migrate(url)
-    return Database(url)
+def db(db_url: str) -> Iterator[Database]:
+    migrate(db_url)
+    database = Database(db_url)
+    yield database
+    database.close()
 
 
 @pytest.fixture
@@ -58,6 +60,7 @@ def rows(db: Database) -> int:
         return int(session.scalar(select(func.count()).select_from(SmsMessage)) or 0)
 
 
+@both_databases
 def test_the_same_key_gives_the_same_message(outbox: Outbox, db: Database) -> None:
     first = outbox.enqueue(TO, TEXT, "call-1:balance", "balance", "vi", call_id="call-1")
     again = outbox.enqueue(TO, "another text", "call-1:balance", "balance", "vi")
@@ -68,6 +71,7 @@ def test_the_same_key_gives_the_same_message(outbox: Outbox, db: Database) -> No
     assert status is not None and status.status == "queued" and status.attempts == 0
 
 
+@both_databases
 def test_enqueue_from_many_threads_with_one_key_stores_one_message(
     outbox: Outbox, db: Database
 ) -> None:
@@ -96,6 +100,7 @@ def test_enqueue_from_many_threads_with_one_key_stores_one_message(
         (TO, "ư" * 67 * 8 + "ư", "at most 8 parts"),
     ],
 )
+@both_databases
 def test_enqueue_refuses_what_cannot_be_sent(
     outbox: Outbox, to: str, text: str, problem: str
 ) -> None:
@@ -103,6 +108,7 @@ def test_enqueue_refuses_what_cannot_be_sent(
         outbox.enqueue(to, text, "k", "balance", "vi")
 
 
+@both_databases
 def test_numbers_are_stored_in_gateway_form_and_never_logged_whole(
     outbox: Outbox, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -114,6 +120,7 @@ def test_numbers_are_stored_in_gateway_form_and_never_logged_whole(
     assert "1.250.000" not in caplog.text
 
 
+@both_databases
 def test_a_claim_holds_the_message_until_its_lease_runs_out(outbox: Outbox, clock: Clock) -> None:
     message_id = outbox.enqueue(TO, TEXT, "k", "balance", "vi")
     first = outbox.claim(lease_s=30, max_attempts=5)
@@ -128,6 +135,7 @@ def test_a_claim_holds_the_message_until_its_lease_runs_out(outbox: Outbox, cloc
     assert status is not None and status.status == "sending"
 
 
+@both_databases
 def test_a_worker_whose_lease_was_taken_over_changes_nothing(
     outbox: Outbox, clock: Clock, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -143,6 +151,7 @@ def test_a_worker_whose_lease_was_taken_over_changes_nothing(
     assert status is not None and status.gateway_reference == "ref-fast"
 
 
+@both_databases
 def test_failed_attempts_back_off_doubling_then_give_up(outbox: Outbox, clock: Clock) -> None:
     message_id = outbox.enqueue(TO, TEXT, "k", "balance", "vi")
     waits = []
@@ -174,6 +183,7 @@ def test_the_backoff_is_capped() -> None:
     assert retry_delay(3, 5000.0) == 5000.0  # a base above the cap is not cut down
 
 
+@both_databases
 def test_a_permanent_failure_is_not_retried(outbox: Outbox) -> None:
     message_id = outbox.enqueue(TO, TEXT, "k", "balance", "vi")
     claim = outbox.claim(lease_s=30, max_attempts=8)
@@ -183,6 +193,7 @@ def test_a_permanent_failure_is_not_retried(outbox: Outbox) -> None:
     assert status is not None and (status.status, status.attempts) == ("failed", 1)
 
 
+@both_databases
 def test_a_lease_that_ran_out_on_the_last_attempt_fails_the_message(
     outbox: Outbox, clock: Clock
 ) -> None:
@@ -195,6 +206,7 @@ def test_a_lease_that_ran_out_on_the_last_attempt_fails_the_message(
     assert "no result from the last attempt" in (status.last_error or "")
 
 
+@both_databases
 def test_reports_in_any_order_keep_the_final_status(outbox: Outbox, clock: Clock) -> None:
     message_id = outbox.enqueue(TO, TEXT, "k", "balance", "vi")
     claim = outbox.claim(lease_s=30, max_attempts=8)
@@ -211,6 +223,7 @@ def test_reports_in_any_order_keep_the_final_status(outbox: Outbox, clock: Clock
     assert [r.status for r in status.reports] == ["delivered", "accepted"]
 
 
+@both_databases
 def test_a_report_for_a_message_still_sending_means_the_gateway_had_it(
     outbox: Outbox, clock: Clock
 ) -> None:
@@ -224,6 +237,7 @@ def test_a_report_for_a_message_still_sending_means_the_gateway_had_it(
     assert status is not None and status.status == "sent"
 
 
+@both_databases
 def test_a_failure_report_fails_the_message_and_unknown_ids_are_refused(outbox: Outbox) -> None:
     message_id = outbox.enqueue(TO, TEXT, "k", "balance", "vi")
     claim = outbox.claim(lease_s=10, max_attempts=8)
@@ -236,6 +250,7 @@ def test_a_failure_report_fails_the_message_and_unknown_ids_are_refused(outbox: 
     assert not outbox.record_report(message_id + 1, "delivered", "1")
 
 
+@both_databases
 def test_concurrent_workers_claim_each_message_once(db: Database) -> None:
     outbox = Outbox(db)
     ids = {outbox.enqueue(TO, f"message {n}", f"k{n}", "balance", "en") for n in range(40)}
@@ -287,6 +302,7 @@ def stored_text(db: Database, message_id: int) -> str:
         return str(session.scalar(select(SmsMessage.text).where(SmsMessage.id == message_id)))
 
 
+@both_databases
 def test_a_text_loses_its_digits_once_it_cannot_be_sent_again(db: Database, clock: Clock) -> None:
     """The caller's balance is in the row only while the message may still be sent: the
     gateway gets the whole text, the row keeps its words, length and parts, not the figures."""

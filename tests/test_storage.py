@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,30 +19,36 @@ from ivr.core.db import Database, alembic_config, make_engine, migrate
 from ivr.core.models import Base, CallRecord
 from ivr.core.privacy import mask_digits_in, mask_number
 from ivr.records.calls import CallRecords
+from tests.conftest_postgres import both_databases
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> Database:
-    url = f"sqlite:///{tmp_path / 'ivr.db'}"
-    migrate(url)
-    return Database(url)
+def db(db_url: str) -> Iterator[Database]:
+    migrate(db_url)
+    database = Database(db_url)
+    yield database
+    database.close()
 
 
-def test_migrations_match_the_models(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@both_databases
+def test_migrations_match_the_models(
+    db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)  # no alembic.ini around: the configuration is built in code
-    url = f"sqlite:///{tmp_path / 'new' / 'folder' / 'ivr.db'}"
+    url = db_url.replace("ivr.db", "new/folder/ivr.db")  # SQLite makes the folders
     migrate(url)
     migrate(url)  # a second upgrade is a no-op
     db = Database(url)
     with db.engine.connect() as connection:
         context = MigrationContext.configure(connection)
-        assert context.get_current_revision() == "0012"
+        assert context.get_current_revision() == "0009"
         assert compare_metadata(context, Base.metadata) == []
     db.close()
 
 
-def test_migrations_go_down_and_up_again(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'ivr.db'}"
+@both_databases
+def test_migrations_go_down_and_up_again(db_url: str) -> None:
+    url = db_url
     migrate(url)
     command.downgrade(alembic_config(url), "base")
     engine = make_engine(url)
@@ -57,6 +64,7 @@ def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(db: Database) -> None:
         assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == 5000
 
 
+@both_databases
 def test_a_failed_session_is_rolled_back(db: Database) -> None:
     started = datetime.now(UTC)
     row = CallRecord(
@@ -70,6 +78,7 @@ def test_a_failed_session_is_rolled_back(db: Database) -> None:
         assert session.scalar(select(func.count()).select_from(CallRecord)) == 0
 
 
+@both_databases
 def test_times_are_utc_aware_and_naive_ones_are_refused(db: Database) -> None:
     records = CallRecords(db)
     before = datetime.now(UTC)
@@ -92,6 +101,7 @@ def test_times_are_utc_aware_and_naive_ones_are_refused(db: Database) -> None:
         )
 
 
+@both_databases
 def test_a_call_record_from_start_to_finish(db: Database) -> None:
     records = CallRecords(db)
     records.start("1.1", "health", "19001234", "0901234567", "new")
@@ -146,6 +156,7 @@ def test_updates_of_an_unknown_call_are_logged_without_numbers(
     assert "call 9.9: no call record to update" in caplog.text
 
 
+@both_databases
 def test_call_records_from_many_threads(db: Database) -> None:
     records = CallRecords(db)
 
@@ -177,6 +188,7 @@ def test_call_records_from_many_threads(db: Database) -> None:
         assert session.scalar(select(func.count()).select_from(CallRecord)) == 150
 
 
+@both_databases
 def test_two_hundred_calls_writing_at_once(db: Database) -> None:
     records = CallRecords(db)
     barrier = threading.Barrier(200)
@@ -205,6 +217,7 @@ def test_two_hundred_calls_writing_at_once(db: Database) -> None:
         assert done == 200
 
 
+@both_databases
 def test_simultaneous_starts_of_one_call_make_one_row(db: Database) -> None:
     records = CallRecords(db)
     with ThreadPoolExecutor(max_workers=20) as pool:

@@ -19,6 +19,7 @@ from ivr.sms.outbox import Outbox
 from ivr.tickets import TicketError, Tickets
 from ivr.tickets import reference as references
 from ivr.tickets.categories import load_categories
+from tests.conftest_postgres import both_databases
 
 ROOT = Path(__file__).resolve().parent.parent
 CATEGORIES = load_categories(ROOT / "knowledge" / "categories.yaml")
@@ -34,8 +35,7 @@ class Clock:
 
 
 @pytest.fixture
-def url(tmp_path: Path) -> str:
-    db_url = f"sqlite:///{tmp_path / 'ivr.sqlite3'}"
+def url(db_url: str) -> str:
     migrate(db_url)
     return db_url
 
@@ -57,6 +57,7 @@ def test_references_carry_the_day_a_sequence_and_a_check_digit() -> None:
         references.make(date(2026, 11, 23), 1000)
 
 
+@both_databases
 def test_concurrent_workers_get_distinct_references_and_one_ticket_per_call(url: str) -> None:
     workers = [make(url) for _ in range(4)]
 
@@ -71,6 +72,7 @@ def test_concurrent_workers_get_distinct_references_and_one_ticket_per_call(url:
     assert not again.new and again.reference == refs[3]
 
 
+@both_databases
 def test_category_sets_level1_and_unknown_falls_back_to_general(url: str) -> None:
     tickets = make(url)
     pension = tickets.find(tickets.open("84900000001", "en", "x", category="pension").reference)
@@ -79,6 +81,7 @@ def test_category_sets_level1_and_unknown_falls_back_to_general(url: str) -> Non
     assert other is not None and (other.level1, other.category) == ("policy", "general")
 
 
+@both_databases
 def test_life_cycle_allows_only_its_steps_and_records_each(url: str) -> None:
     tickets = make(url)
     ref = tickets.open("84912345678", "vi", "thẻ sai ngày sinh").reference
@@ -104,6 +107,7 @@ def test_life_cycle_allows_only_its_steps_and_records_each(url: str) -> None:
     ]
 
 
+@both_databases
 def test_overdue_tickets_escalate_once_per_period(url: str) -> None:
     clock = Clock()
     tickets = make(url, clock)
@@ -120,6 +124,7 @@ def test_overdue_tickets_escalate_once_per_period(url: str) -> None:
     assert ticket is not None and ticket.escalation == 2
 
 
+@both_databases
 def test_the_sms_holds_the_reference_and_topic_never_the_message(url: str) -> None:
     tickets = make(url)
     opened = tickets.open("84912345678", "vi", "số thẻ của tôi là 0123456789", category="pension")

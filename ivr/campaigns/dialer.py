@@ -95,6 +95,7 @@ class CampaignDialer:
         holidays: Callable[[], frozenset[date]],
         pacing: Pacing = Pacing(),
         poll_s: float = 1.0,
+        may_run: Callable[[], bool] = lambda: True,
     ) -> None:
         self.campaigns = campaigns
         self.client = client
@@ -104,6 +105,7 @@ class CampaignDialer:
         self.pacing = pacing
         self.clock = campaigns.clock
         self.poll_s = poll_s
+        self.may_run = may_run  # with several nodes: only the holder of the queues lease
         self._placed_at: deque[datetime] = deque()  # the calls of the last pacing window
         self._lock = threading.Lock()
         self._wake = threading.Event()
@@ -138,6 +140,8 @@ class CampaignDialer:
     def run_once(self) -> int:
         """One pass: close lost tries, text the numbers out of tries, place what the limits
         allow. Returns how many calls were placed."""
+        if not self.may_run():
+            return 0
         with self._lock:
             now = self.clock()
             for action_id in self.campaigns.stale_tries(
@@ -264,9 +268,14 @@ def flow_holidays(flows: FlowStore) -> frozenset[date]:
 
 
 def start_campaign_dialer(
-    settings: Settings, campaigns: Campaigns, client: AmiClient, services: DialerServices
+    settings: Settings,
+    campaigns: Campaigns,
+    client: AmiClient,
+    services: DialerServices,
+    may_run: Callable[[], bool] = lambda: True,
 ) -> CampaignDialer:
-    """The dialer of ``ivr serve``: IVR_CAMPAIGN_* settings, the flows' holidays."""
+    """The dialer of ``ivr serve``: IVR_CAMPAIGN_* settings, the flows' holidays; it dials
+    only while ``may_run()`` (the node holds the queues lease)."""
     pacing = Pacing(
         max_channels=settings.campaign_channels,
         max_cps=settings.campaign_cps,
@@ -276,6 +285,12 @@ def start_campaign_dialer(
     window = Window.parse(settings.campaign_hours)
     flows = services.flows
     dialer = CampaignDialer(
-        campaigns, client, services.outbox, window, lambda: flow_holidays(flows), pacing
+        campaigns,
+        client,
+        services.outbox,
+        window,
+        lambda: flow_holidays(flows),
+        pacing,
+        may_run=may_run,
     )
     return dialer.start()

@@ -451,6 +451,23 @@ class PromptRecording(Base):
     uploaded_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
+class Lease(Base):
+    """Work that runs on one node at a time (``ivr.core.leases``): who holds it, until when.
+
+    Times are epoch seconds of the nodes' clocks (kept in step by NTP), not ``UtcDateTime``:
+    a lease is compared and renewed several times a minute and never shown as a date.
+    """
+
+    __tablename__ = "leases"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(200))  # "<IVR_NODE_ID>/<process token>"
+    expires_at: Mapped[float] = mapped_column(Float)
+    acquired_at: Mapped[float] = mapped_column(Float)
+    # One more each time another holder takes the lease: a fencing token for the logs.
+    generation: Mapped[int] = mapped_column(Integer, default=1)
+
+
 class Campaign(Base):
     """An outbound notification campaign: one message template per language, many numbers."""
 

@@ -134,6 +134,10 @@ class Settings:
     campaign_attempts: int = 3
     campaign_retry_s: float = 1800.0
     campaign_token: str = ""  # a secret, from the env only: the campaigns API's bearer token
+    # Work that runs on one node at a time (the SMS outbox worker; queue events and calls
+    # back) is leased for this long and renewed every third of it (ivr.core.leases): another
+    # node takes over within about this time of the holder's death.
+    lease_ttl_s: float = 6.0
 
     def clock(self) -> Clock:
         """The clock of this process: real UTC, or IVR_CLOCK's running on from its start."""
@@ -293,6 +297,7 @@ class Settings:
                 env.get("IVR_CAMPAIGN_RETRY", str(base.campaign_retry_s)), "IVR_CAMPAIGN_RETRY"
             ),
             campaign_token=env.get("IVR_CAMPAIGN_TOKEN", ""),
+            lease_ttl_s=_seconds(env.get("IVR_LEASE_TTL", str(base.lease_ttl_s)), "IVR_LEASE_TTL"),
         )
 
 

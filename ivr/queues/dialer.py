@@ -61,7 +61,9 @@ class CallbackDialer:
         attempt_timeout_s: float = 300.0,
         poll_s: float = 15.0,
         settle_s: float = 30.0,
+        may_run: Callable[[], bool] = lambda: True,
     ) -> None:
+        """``may_run``: False while another node places the calls back (``ivr.core.leases``)."""
         self.callbacks = callbacks
         self.monitor = monitor
         self.client = client
@@ -76,6 +78,7 @@ class CallbackDialer:
         self.attempt_timeout_s = attempt_timeout_s
         self.poll_s = poll_s
         self.settle_s = settle_s  # an answered callback holds its agent until it shows in the queue
+        self.may_run = may_run
         self._wake = threading.Event()
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
@@ -115,6 +118,8 @@ class CallbackDialer:
 
     def run_once(self) -> int:
         """One pass over the queues; returns how many callbacks were placed."""
+        if not self.may_run():
+            return 0
         with self._lock:
             self._close_lost()
             if not self.client.connected:

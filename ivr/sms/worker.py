@@ -6,6 +6,11 @@ second short transaction). Several workers, in one process or many, share the ou
 still waiting on a slow gateway keeps its message; a worker that died leaves the message to
 be claimed again once the lease has passed.
 
+With several ``ivr serve`` nodes, the worker of one node sends: it works only while its node
+holds the ``sms-outbox`` lease (``ivr.core.leases``), and another node's worker takes over
+within seconds of that node's death. ``ivr sms worker`` runs without a lease: start as many as
+the gateway's throughput needs.
+
 The one honest gap: if the process dies after the gateway took a message and before the
 ``sent`` commit (a few milliseconds), the message is sent again after the lease. No gateway
 offers an idempotency key that would prevent it. A delivery report arriving in that window
@@ -19,6 +24,7 @@ import threading
 
 from ivr.core.clock import Clock, utc_now
 from ivr.core.db import Database
+from ivr.core.leases import Lease
 from ivr.core.privacy import mask_digits_in, mask_number
 from ivr.core.settings import Settings
 from ivr.sms.gateway import Gateway, OutgoingSms, PermanentFailure, TemporaryFailure
@@ -48,8 +54,11 @@ class SmsWorker:
         gateway: Gateway | None,
         poll_s: float = POLL_S,
         clock: Clock = utc_now,
+        lease: Lease | None = None,
     ) -> None:
+        """``lease``: work only while it is held (None: always)."""
         self.outbox = Outbox(database, clock)
+        self.lease = lease
         self.gateway = gateway
         self.max_attempts = settings.sms_max_attempts
         self.retry_base_s = settings.sms_retry_base_s
@@ -63,10 +72,16 @@ class SmsWorker:
             log.info("sms worker: no gateway (IVR_SMS_GATEWAY=none), messages stay queued")
             return self
         self._stopping.clear()
+        if self.lease is not None:
+            self.lease.listeners.append(self._lease_changed)
         self._thread = threading.Thread(target=self._run, name="sms-worker", daemon=True)
         self._thread.start()
         log.info("sms worker started: %s gateway", self.gateway.name)
         return self
+
+    def _lease_changed(self, held: bool) -> None:
+        if held:
+            self.wake()
 
     def wake(self) -> None:
         """Look for due messages now rather than at the next poll (after an enqueue)."""
@@ -76,6 +91,8 @@ class SmsWorker:
         """Finish the message in hand (at most one gateway timeout), then stop."""
         self._stopping.set()
         self._wake.set()
+        if self.lease is not None and self._lease_changed in self.lease.listeners:
+            self.lease.listeners.remove(self._lease_changed)
         if self._thread is not None:
             timeout = self.gateway.timeout_s + 5 if self.gateway else 5
             self._thread.join(timeout)
@@ -96,9 +113,9 @@ class SmsWorker:
                 self._wake.clear()
 
     def run_once(self) -> bool:
-        """Claim and send one due message; False when none is due."""
+        """Claim and send one due message; False when none is due (or another node sends)."""
         gateway = self.gateway
-        if gateway is None:
+        if gateway is None or (self.lease is not None and not self.lease.held):
             return False
         claim = self.outbox.claim(lease_seconds(gateway), self.max_attempts)
         if claim is None:
